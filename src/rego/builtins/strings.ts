@@ -1,0 +1,3 @@
+import type { BuiltinDef } from './contract.js';
+
+export const builtins: BuiltinDef[] = [];

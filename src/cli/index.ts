@@ -1,5 +1,46 @@
-/** The `attest` command line. */
+/**
+ * The `attest` command line: dispatches to one module per subcommand, loaded
+ * on demand so that `attest eval` does not pay for the server or PDF code.
+ */
+import type { Command } from './command.js';
+import { UsageError } from './args.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+const commands: Record<string, Loader> = {
+};
+
+async function help(name?: string): Promise<number> {
+  if (name && commands[name]) {
+    const { command } = await commands[name]();
+    console.log(command.usage);
+    return 0;
+  }
+  console.log('Usage: attest <command> [flags]\n\nCommands:');
+  for (const [n, load] of Object.entries(commands)) {
+    const { command } = await load();
+    console.log(`  ${n.padEnd(12)} ${command.summary}`);
+  }
+  console.log('\nRun `attest help <command>` for its flags.');
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  console.error(`attest: unknown command ${argv[0] ?? ''}`);
-  return 1;
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') return help(rest[0]);
+  const load = commands[name];
+  if (!load) {
+    console.error(`attest: unknown command "${name}"; run \`attest help\``);
+    return 1;
+  }
+  const { command } = await load();
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`attest ${name}: ${err.message}\n\n${command.usage}`);
+      return 1;
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,114 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl, type Dialect } from './url.js';
+
+export interface OpenOptions {
+  /** PostgreSQL schema to work in (created if missing); isolates tests and tenants of one server. */
+  schema?: string;
+  /** Largest number of pooled PostgreSQL connections (default 10). */
+  poolMax?: number;
+  /** How long to wait for a connection or a lock before failing, in ms (default 5000). */
+  timeoutMs?: number;
+  /** Base directory for relative SQLite paths (default: the working directory). */
+  cwd?: string;
+}
+
+/** An open database: the knex instance plus what callers need to know about it. */
+export interface Database {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  /** The URL with any password hidden. */
+  readonly description: string;
+  /** PostgreSQL schema in use, if one was chosen. */
+  readonly schema?: string;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The URL to use: `DATABASE_URL`, or the embedded SQLite file. */
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL && env.DATABASE_URL.trim() !== '' ? env.DATABASE_URL.trim() : DEFAULT_DATABASE_URL;
+}
+
+/**
+ * Opens a database from a URL. SQLite runs in WAL mode with a busy timeout and
+ * full fsync on commit (the ledger promises durability); PostgreSQL gets a pool.
+ */
+export async function openDatabase(url: string = databaseUrlFromEnv(), options: OpenOptions = {}): Promise<Database> {
+  const parsed = parseDatabaseUrl(url, options.cwd);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let config: Knex.Config;
+  if (parsed.dialect === 'sqlite') {
+    if (options.schema) throw new Error('a schema can only be chosen on PostgreSQL');
+    if (!parsed.memory) mkdirSync(dirname(parsed.filename), { recursive: true });
+    config = {
+      client: 'better-sqlite3',
+      connection: { filename: parsed.filename },
+      useNullAsDefault: true,
+      acquireConnectionTimeout: timeoutMs,
+      pool: {
+        min: 1,
+        max: 1, // better-sqlite3 is synchronous: one connection serialises writers in-process
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: SqliteConnection) => void) {
+          try {
+            if (!parsed.memory) conn.pragma('journal_mode = WAL');
+            conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
+            conn.pragma('synchronous = FULL');
+            conn.pragma('foreign_keys = ON');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    };
+  } else {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new Error(`invalid schema name "${options.schema}": use lower-case letters, digits and _`);
+    }
+    config = {
+      client: 'pg',
+      connection: {
+        connectionString: parsed.connectionString,
+        connectionTimeoutMillis: timeoutMs,
+        // A lost server must not hang a request: queries give up instead.
+        statement_timeout: Math.max(timeoutMs * 6, 30000),
+      },
+      searchPath: options.schema ? [options.schema] : undefined,
+      acquireConnectionTimeout: timeoutMs,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    };
+  }
+  const knex = knexFactory(config);
+  const db: Database = {
+    knex,
+    dialect: parsed.dialect,
+    description: redactUrl(url),
+    schema: options.schema,
+    async ping() {
+      await knex.raw('select 1');
+    },
+    async close() {
+      await knex.destroy();
+    },
+  };
+  if (options.schema) {
+    try {
+      await knex.raw('create schema if not exists ??', [options.schema]);
+    } catch (err) {
+      await knex.destroy();
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** The part of a better-sqlite3 connection used to configure it. */
+interface SqliteConnection {
+  pragma(source: string): unknown;
+}

@@ -1,0 +1,177 @@
+/**
+ * Canonical JSON for hashing, in the style of RFC 8785 (JCS): object keys
+ * sorted by UTF-16 code units, no whitespace, numbers as ECMAScript prints
+ * them, strings with JSON.stringify's minimal escaping. Beyond JCS, `bigint`
+ * prints as exact decimal digits, so integers of any size keep their value.
+ */
+import { createHash } from 'node:crypto';
+
+/** JSON data as attest passes it around: integers beyond 2^53 are `bigint`. */
+export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
+
+/** Text that is already canonical JSON, spliced in verbatim (stored columns). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** What `canonicalJson` accepts: JSON, raw canonical fragments, and `undefined` object members (skipped). */
+export type Canonicalizable = Json | RawJson | undefined | Canonicalizable[] | { [key: string]: Canonicalizable };
+
+export function canonicalJson(value: Canonicalizable): string {
+  const out: string[] = [];
+  write(value, out, '');
+  return out.join('');
+}
+
+function write(v: Canonicalizable, out: string[], where: string): void {
+  switch (typeof v) {
+    case 'string':
+      out.push(JSON.stringify(v));
+      return;
+    case 'boolean':
+      out.push(v ? 'true' : 'false');
+      return;
+    case 'bigint':
+      out.push(v.toString());
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw new TypeError(`canonical JSON: ${v} at ${where || '/'} is not a JSON number`);
+      out.push(Object.is(v, -0) ? '0' : String(v));
+      return;
+    case 'undefined':
+      throw new TypeError(`canonical JSON: undefined at ${where || '/'}`);
+  }
+  if (v === null) {
+    out.push('null');
+  } else if (v instanceof RawJson) {
+    out.push(v.text);
+  } else if (Array.isArray(v)) {
+    out.push('[');
+    v.forEach((x, i) => {
+      if (i > 0) out.push(',');
+      write(x, out, `${where}/${i}`);
+    });
+    out.push(']');
+  } else if (typeof v === 'object') {
+    // Default sort order is by UTF-16 code units, which is what JCS asks for.
+    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+    out.push('{');
+    keys.forEach((k, i) => {
+      if (i > 0) out.push(',');
+      out.push(JSON.stringify(k), ':');
+      write(v[k], out, `${where}/${k}`);
+    });
+    out.push('}');
+  } else {
+    throw new TypeError(`canonical JSON: unsupported ${typeof v} at ${where || '/'}`);
+  }
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Parses JSON text, keeping integers outside the safe range exact as
+ * `bigint` (JSON.parse would round them). Throws SyntaxError on bad input.
+ */
+export function parseJson(text: string): Json {
+  const p = new Parser(text);
+  p.ws();
+  const v = p.value();
+  p.ws();
+  if (p.i !== text.length) p.fail('unexpected data after JSON value');
+  return v;
+}
+
+// Sticky patterns match at `lastIndex` without copying the rest of the text.
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
+class Parser {
+  i = 0;
+  constructor(private readonly s: string) {}
+
+  fail(msg: string): never {
+    throw new SyntaxError(`${msg} at offset ${this.i}`);
+  }
+
+  ws(): void {
+    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i])) this.i++;
+  }
+
+  value(): Json {
+    const c = this.s[this.i];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+    for (const [word, val] of [['true', true], ['false', false], ['null', null]] as const) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return val;
+      }
+    }
+    return this.fail('unexpected token');
+  }
+
+  object(): Json {
+    const o: { [key: string]: Json } = {};
+    this.i++;
+    this.ws();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return o;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] !== '"') this.fail('expected string key');
+      const k = this.string();
+      this.ws();
+      if (this.s[this.i] !== ':') this.fail('expected ":"');
+      this.i++;
+      this.ws();
+      o[k] = this.value();
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === '}') return o;
+      if (c !== ',') this.fail('expected "," or "}"');
+    }
+  }
+
+  array(): Json {
+    const a: Json[] = [];
+    this.i++;
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+      return a;
+    }
+    for (;;) {
+      this.ws();
+      a.push(this.value());
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === ']') return a;
+      if (c !== ',') this.fail('expected "," or "]"');
+    }
+  }
+
+  string(): string {
+    STRING.lastIndex = this.i;
+    const m = STRING.exec(this.s);
+    if (!m) return this.fail('bad string');
+    this.i += m[0].length;
+    return JSON.parse(m[0]) as string;
+  }
+
+  number(): number | bigint {
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.s);
+    if (!m) return this.fail('bad number');
+    this.i += m[0].length;
+    const n = Number(m[0]);
+    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n)) return BigInt(m[0]);
+    return n;
+  }
+}

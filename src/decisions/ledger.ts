@@ -1,0 +1,113 @@
+/** The decision ledger: durable, group-committed, hash-chained; plus its queries. */
+import type { Database } from '../db/index.js';
+import { GroupCommitter, type GroupCommitOptions, type GroupCommitStats } from './chain.js';
+import { LedgerUnavailableError } from './errors.js';
+import { DECISIONS, fromDecisionRow, toDecisionRow, type AppendedRecord, type DecisionInput, type DecisionRecord, type DecisionRow } from './record.js';
+import { toLedgerTimestamp } from './time.js';
+
+export type DecisionLedgerOptions = GroupCommitOptions;
+
+export class DecisionLedger {
+  private readonly committer: GroupCommitter<DecisionRow>;
+
+  constructor(readonly db: Database, options: DecisionLedgerOptions = {}) {
+    this.committer = new GroupCommitter(db, DECISIONS, options);
+  }
+
+  /**
+   * Records a decision. Resolves after the transaction holding it committed;
+   * rejects with a `LedgerError` (`ledger_unavailable` when the database
+   * cannot be written) — then the decision must not be returned to the caller.
+   */
+  async append(decision: DecisionInput): Promise<AppendedRecord> {
+    const row = toDecisionRow(decision);
+    return fromDecisionRow(await this.committer.append(row));
+  }
+
+  /** Transactions, records, batch sizes and commit times so far, and the current queue depth. */
+  get stats(): Readonly<GroupCommitStats> {
+    return this.committer.stats;
+  }
+
+  /** Finishes what is queued; later appends fail with `ledger_unavailable`. */
+  close(): Promise<void> {
+    return this.committer.close();
+  }
+}
+
+export async function getDecision(db: Database, decisionId: string): Promise<DecisionRecord | undefined> {
+  try {
+    const raw = await db.knex('decisions').where({ decision_id: decisionId.toLowerCase() }).first();
+    return raw ? fromDecisionRow(DECISIONS.fromDb(raw)) : undefined;
+  } catch (err) {
+    throw new LedgerUnavailableError(`the ledger could not be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface DecisionFilter {
+  path?: string;
+  /** Decisions whose path starts with this. */
+  pathPrefix?: string;
+  outcome?: string;
+  tenant?: string;
+  /** Decisions in which this enforcement point fired. */
+  enforcementPoint?: string;
+  /** Inclusive lower bound on the decision time. */
+  from?: string | Date;
+  /** Exclusive upper bound on the decision time. */
+  to?: string | Date;
+}
+
+export interface DecisionPageRequest {
+  /** At most this many (default 100, capped at 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  cursor?: string;
+  /** Newest first (default) or oldest first. */
+  order?: 'desc' | 'asc';
+}
+
+export interface DecisionPage {
+  decisions: DecisionRecord[];
+  /** Present when more decisions match. */
+  next?: string;
+}
+
+/** Lists decisions matching `filter`, a page at a time (keyset paging on seq). */
+export async function listDecisions(db: Database, filter: DecisionFilter = {}, page: DecisionPageRequest = {}): Promise<DecisionPage> {
+  const limit = Math.min(Math.max(1, Math.floor(page.limit ?? 100)), 1000);
+  const order = page.order ?? 'desc';
+  const q = db.knex('decisions').select('*');
+  if (filter.path !== undefined) q.where('path', filter.path);
+  if (filter.pathPrefix !== undefined) q.whereRaw("path like ? escape '\\'", [filter.pathPrefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%']);
+  if (filter.outcome !== undefined) q.where('outcome', filter.outcome);
+  if (filter.tenant !== undefined) q.where('tenant', filter.tenant);
+  if (filter.from !== undefined) q.where('ts', '>=', toLedgerTimestamp(filter.from));
+  if (filter.to !== undefined) q.where('ts', '<', toLedgerTimestamp(filter.to));
+  if (filter.enforcementPoint !== undefined) {
+    const point = filter.enforcementPoint;
+    q.whereIn('seq', (sub) => {
+      sub.select('decision_seq').from('decision_enforcement_points').where('point_id', point);
+    });
+  }
+  if (page.cursor !== undefined) q.where('seq', order === 'desc' ? '<' : '>', decodeCursor(page.cursor));
+  q.orderBy('seq', order).limit(limit + 1);
+  let raws: Array<Record<string, unknown>>;
+  try {
+    raws = await q;
+  } catch (err) {
+    throw new LedgerUnavailableError(`the ledger could not be read: ${(err as Error).message}`, { cause: err });
+  }
+  const rows = raws.slice(0, limit).map((r) => fromDecisionRow(DECISIONS.fromDb(r)));
+  return raws.length > limit ? { decisions: rows, next: encodeCursor(rows[rows.length - 1].seq) } : { decisions: rows };
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^seq:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new RangeError('invalid page cursor');
+  return Number(m[1]);
+}

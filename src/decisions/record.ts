@@ -1,0 +1,195 @@
+/** The decision record: what callers hand to the ledger, what it stores, and the mapping between them. */
+import type { Knex } from 'knex';
+import { canonicalJson, parseJson, RawJson, type Json } from './canonical.js';
+import type { ChainSpec } from './chain.js';
+import { InvalidRecordError } from './errors.js';
+import { nowTimestamp, toLedgerTimestamp } from './time.js';
+
+/** A decision as the server reports it; `input` must already be masked. */
+export interface DecisionInput {
+  decision_id: string;
+  /** When the decision was made (default: now). */
+  timestamp?: string | Date;
+  path: string;
+  /** Absent when the request had no input. */
+  input?: Json;
+  /** Absent when the decision was undefined. */
+  result?: Json;
+  /** allow / deny / undefined / error …; derived from `result` when not given. */
+  outcome?: string;
+  /** Pointers masking erased or upserted (OPA's `erased` and `masked`). */
+  erased?: string[];
+  masked?: string[];
+  /** Policy snapshot revision that decided. */
+  revision: string;
+  /** Authenticated caller (client id) or requester address. */
+  caller?: string | null;
+  tenant?: string | null;
+  environment?: string | null;
+  latency_ns: number | bigint;
+  /** Ids of the enforcement points that fired. */
+  enforcement_points?: string[];
+}
+
+/** A committed decision, chained. */
+export interface DecisionRecord {
+  seq: number;
+  decision_id: string;
+  timestamp: string;
+  path: string;
+  outcome: string;
+  input?: Json;
+  result?: Json;
+  erased?: string[];
+  masked?: string[];
+  revision: string;
+  caller: string | null;
+  tenant: string | null;
+  environment: string | null;
+  latency_ns: number;
+  enforcement_points: string[];
+  prev_hash: string;
+  hash: string;
+}
+
+/** What `DecisionLedger.append` resolves with. */
+export type AppendedRecord = DecisionRecord;
+
+/** A `decisions` table row: JSON columns hold canonical JSON text. */
+export interface DecisionRow {
+  seq: number;
+  decision_id: string;
+  ts: string;
+  path: string;
+  outcome: string;
+  input: string | null;
+  result: string | null;
+  erased: string | null;
+  masked: string | null;
+  revision: string;
+  caller: string | null;
+  tenant: string | null;
+  environment: string | null;
+  latency_ns: number;
+  enforcement_points: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** allow/deny for boolean results and `{allow: bool}` objects, else defined/undefined. */
+export function deriveOutcome(result: Json | undefined): string {
+  if (result === undefined) return 'undefined';
+  if (typeof result === 'boolean') return result ? 'allow' : 'deny';
+  if (result !== null && typeof result === 'object' && !Array.isArray(result) && typeof result.allow === 'boolean') {
+    return result.allow ? 'allow' : 'deny';
+  }
+  return 'defined';
+}
+
+/** Validates a decision and turns it into the columns to store (without chain fields). */
+export function toDecisionRow(d: DecisionInput): Omit<DecisionRow, 'seq' | 'prev_hash' | 'hash'> {
+  if (typeof d.decision_id !== 'string' || !UUID.test(d.decision_id)) {
+    throw new InvalidRecordError(`decision_id must be a UUID, got ${JSON.stringify(d.decision_id)}`);
+  }
+  if (typeof d.path !== 'string') throw new InvalidRecordError('path must be a string');
+  if (typeof d.revision !== 'string' || d.revision === '') throw new InvalidRecordError('revision must be a non-empty string');
+  const latency = typeof d.latency_ns === 'bigint' ? Number(d.latency_ns) : d.latency_ns;
+  if (!Number.isSafeInteger(latency) || latency < 0) throw new InvalidRecordError('latency_ns must be a non-negative integer');
+  let ts: string;
+  try {
+    ts = d.timestamp === undefined ? nowTimestamp() : toLedgerTimestamp(d.timestamp);
+  } catch (err) {
+    throw new InvalidRecordError((err as Error).message);
+  }
+  const points = d.enforcement_points ?? [];
+  if (!Array.isArray(points) || !points.every((p) => typeof p === 'string')) {
+    throw new InvalidRecordError('enforcement_points must be an array of strings');
+  }
+  return {
+    decision_id: d.decision_id.toLowerCase(),
+    ts,
+    path: d.path,
+    outcome: d.outcome ?? deriveOutcome(d.result),
+    input: jsonText(d.input, 'input'),
+    result: jsonText(d.result, 'result'),
+    erased: jsonText(d.erased, 'erased'),
+    masked: jsonText(d.masked, 'masked'),
+    revision: d.revision,
+    caller: d.caller ?? null,
+    tenant: d.tenant ?? null,
+    environment: d.environment ?? null,
+    latency_ns: latency,
+    enforcement_points: canonicalJson(points),
+  };
+}
+
+function jsonText(v: Json | undefined, field: string): string | null {
+  if (v === undefined) return null;
+  try {
+    return canonicalJson(v);
+  } catch (err) {
+    throw new InvalidRecordError(`${field}: ${(err as Error).message}`);
+  }
+}
+
+/** The stored row as the record callers see. */
+export function fromDecisionRow(row: DecisionRow): DecisionRecord {
+  const rec: DecisionRecord = {
+    seq: row.seq,
+    decision_id: row.decision_id,
+    timestamp: row.ts,
+    path: row.path,
+    outcome: row.outcome,
+    revision: row.revision,
+    caller: row.caller,
+    tenant: row.tenant,
+    environment: row.environment,
+    latency_ns: row.latency_ns,
+    enforcement_points: parseJson(row.enforcement_points) as string[],
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+  };
+  if (row.input !== null) rec.input = parseJson(row.input);
+  if (row.result !== null) rec.result = parseJson(row.result);
+  if (row.erased !== null) rec.erased = parseJson(row.erased) as string[];
+  if (row.masked !== null) rec.masked = parseJson(row.masked) as string[];
+  return rec;
+}
+
+const raw = (text: string | null) => (text === null ? undefined : new RawJson(text));
+
+/** The decision ledger's place in the shared chain code. */
+export const DECISIONS: ChainSpec<DecisionRow> = {
+  ledger: 'decisions',
+  table: 'decisions',
+  idColumn: 'decision_id',
+  jsonColumns: ['input', 'result', 'erased', 'masked', 'enforcement_points'],
+  body: (r) => ({
+    caller: r.caller,
+    decision_id: r.decision_id,
+    enforcement_points: new RawJson(r.enforcement_points),
+    environment: r.environment,
+    erased: raw(r.erased),
+    input: raw(r.input),
+    latency_ns: r.latency_ns,
+    masked: raw(r.masked),
+    outcome: r.outcome,
+    path: r.path,
+    prev_hash: r.prev_hash,
+    result: raw(r.result),
+    revision: r.revision,
+    seq: r.seq,
+    tenant: r.tenant,
+    timestamp: r.ts,
+  }),
+  fromDb: (x) => ({ ...(x as unknown as DecisionRow), seq: Number(x.seq), latency_ns: Number(x.latency_ns) }),
+  async afterInsert(trx: Knex.Transaction, rows: readonly DecisionRow[]) {
+    const links: Array<{ point_id: string; decision_seq: number }> = [];
+    for (const r of rows) {
+      for (const p of new Set(parseJson(r.enforcement_points) as string[])) links.push({ point_id: p, decision_seq: r.seq });
+    }
+    for (let i = 0; i < links.length; i += 200) await trx('decision_enforcement_points').insert(links.slice(i, i + 200));
+  },
+};

@@ -8,6 +8,10 @@ import { UsageError } from './args.js';
 type Loader = () => Promise<{ command: Command }>;
 
 const commands: Record<string, Loader> = {
+  eval: () => import('./commands/eval.js'),
+  check: () => import('./commands/check.js'),
+  test: () => import('./commands/test.js'),
+  conformance: () => import('./commands/conformance.js'),
 };
 
 async function help(name?: string): Promise<number> {

@@ -1,0 +1,177 @@
+/**
+ * The compiler: modules → rule tree with every rule body compiled to closures.
+ * Stages, each a named pass as in OPA's compiler: environments (packages and
+ * imports), rule placement, rule compilation (safety ordering, type checks on
+ * builtin calls), defaults and early-exit analysis, recursion check.
+ */
+import type { Annotation, Module, Rule, Term } from '../ast.js';
+import { CompileError, RegoError, type Location } from '../errors.js';
+import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
+import { RObject, equals, fromJSON, type Value } from '../value.js';
+import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, type Bound, type CompileContext } from './codegen.js';
+import { checkRecursion } from './recursion.js';
+import { FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
+import { DocNode, placeRules, type PlacedRule, type RuleSet } from './tree.js';
+
+export { DocNode, type RuleSet } from './tree.js';
+export type { ModuleEnv } from './scope.js';
+
+export interface CompiledPolicy {
+  readonly tree: DocNode;
+  readonly modules: readonly Module[];
+}
+
+/** Compiles a set of modules together, as OPA compiles a policy bundle. Throws CompileError. */
+export function compileModules(modules: readonly Module[]): CompiledPolicy {
+  const errors: RegoError[] = [];
+  const tree = new DocNode([]);
+  const envs = buildEnvironments(modules, errors);
+  for (const m of modules) placeRules(tree, envs.get(m)!, m.rules, errors);
+  if (!errors.length) {
+    for (const rs of tree.ruleSets()) compileRuleSet(rs, tree, errors);
+    checkRecursion(tree, errors);
+  }
+  if (errors.length) throw new CompileError(dedupe(errors));
+  return { tree, modules };
+}
+
+function dedupe(errors: RegoError[]): RegoError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = e.message;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Environments
+
+function importBinding(m: Module, t: Term, errors: RegoError[], loc: Location): { alias: string; binding: ImportBinding } | undefined {
+  const names: string[] = [];
+  if (t.type === 'var') names.push(t.name);
+  else if (t.type === 'ref' && t.head.type === 'var') {
+    names.push(t.head.name);
+    for (const p of t.path) {
+      if (p.type !== 'scalar' || typeof p.value !== 'string') {
+        errors.push(new RegoError('rego_parse_error', 'invalid import path', loc));
+        return undefined;
+      }
+      names.push(p.value);
+    }
+  }
+  const root = names[0];
+  if (root === 'future' || root === 'rego') return undefined;
+  if (root !== 'data' && root !== 'input') {
+    errors.push(new RegoError('rego_compile_error', `invalid import path ${names.join('.')}: path must begin with input or data`, loc));
+    return undefined;
+  }
+  void m;
+  return { alias: names[names.length - 1], binding: { root, path: names.slice(1) } };
+}
+
+function buildEnvironments(modules: readonly Module[], errors: RegoError[]): Map<Module, ModuleEnv> {
+  const rulesByPackage = new Map<string, Set<string>>();
+  for (const m of modules) {
+    const key = m.package.join('.');
+    let names = rulesByPackage.get(key);
+    if (!names) rulesByPackage.set(key, (names = new Set()));
+    for (const r of m.rules) {
+      const first = r.head.ref[0];
+      if (first?.type === 'var') names.add(first.name);
+    }
+  }
+  const envs = new Map<Module, ModuleEnv>();
+  for (const m of modules) {
+    const imports = new Map<string, ImportBinding>();
+    for (const imp of m.imports) {
+      const b = importBinding(m, imp.path, errors, imp.loc);
+      if (!b) continue;
+      const alias = imp.alias ?? b.alias;
+      if (imports.has(alias)) errors.push(new RegoError('rego_compile_error', `import must not shadow import ${alias}`, imp.loc));
+      imports.set(alias, b.binding);
+    }
+    envs.set(m, {
+      file: m.file,
+      regoVersion: m.regoVersion,
+      packagePath: m.package,
+      imports,
+      packageRules: rulesByPackage.get(m.package.join('.'))!,
+      annotations: m.annotations,
+    });
+  }
+  return envs;
+}
+
+// ---------------------------------------------------------------------------
+// Rules
+
+function compileRuleSet(rs: RuleSet, tree: DocNode, errors: RegoError[]): void {
+  rs.defs = rs.rules.map((p) => compileRule(p, rs, tree, errors));
+  if (rs.defaultRule) {
+    const t = rs.defaultRule.rule.head.value;
+    const v = t ? groundValue(t) : true;
+    if (v === undefined) {
+      errors.push(new RegoError('rego_compile_error', `default rule ${rs.name} must have a constant value`, rs.defaultRule.rule.loc));
+    }
+    rs.defaultValue = v;
+  }
+  const consts = rs.defs.flatMap((d) => d.clauses.map((c) => c.constValue));
+  rs.constantOutcome = rs.kind === 'complete' && consts.length > 0 && consts.every((v) => v !== undefined && equals(v, consts[0] as Value));
+}
+
+function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: RegoError[]): CompiledDefinition {
+  const { rule, env, dynamicRef } = placed;
+  const layout = new FrameLayout();
+  const scope = new Scope(layout, env, undefined);
+  const cx: CompileContext = { scope, tree, errors, metadata: metadataFor(rule, rs, env) };
+  const head = rule.head;
+  const headTerms = [...(head.args ?? []), ...dynamicRef, ...(head.key ? [head.key] : []), ...(head.value ? [head.value] : [])];
+  for (const name of declaredNames(rule.body)) if (!scope.hasOwn(name)) scope.declare(name);
+  declareMentioned(scope, rule.body, headTerms);
+
+  const argB: Bound = new Set();
+  const args = (head.args ?? []).map((a) => patFn(a, cx, argB));
+
+  const clauses: CompiledClause[] = [];
+  const addClause = (body: Rule['body'], valueTerm: Term | undefined, loc: Location) => {
+    declareMentioned(scope, body, valueTerm ? [valueTerm] : []);
+    const B: Bound = new Set(argB);
+    const goal = compileBody(body, cx, B);
+    const constValue = valueTerm ? groundValue(valueTerm) : true;
+    const value: ValueFn = constValue !== undefined ? () => constValue : mustValue(valueTerm!, cx, B);
+    clauses.push({ body: goal, value, constValue, loc });
+    return B;
+  };
+  const valueTerm = head.kind === 'multi' ? undefined : head.value;
+  const B = addClause(rule.body, valueTerm, rule.loc);
+  const keyPath: ValueFn[] = head.kind === 'multi' && head.key ? [mustValue(head.key, cx, B)] : dynamicRef.map((t) => mustValue(t, cx, B));
+  for (let e = rule.else; e; e = e.else) addClause(e.body, e.value, e.loc);
+  return { frameSize: layout.size, clauses, keyPath, args, loc: rule.loc };
+}
+
+// ---------------------------------------------------------------------------
+// rego.metadata.rule() and rego.metadata.chain()
+
+function annotationValue(a: Annotation): Value {
+  const o = fromJSON(a.fields) as RObject;
+  o.set('scope', a.scope);
+  return o;
+}
+
+function metadataFor(rule: Rule, rs: RuleSet, env: ModuleEnv): { rule: Value; chain: Value } {
+  const path: Value[] = ['data', ...rs.path];
+  const own = rule.annotations.find((a) => a.scope === 'rule');
+  const chain: Value[] = [];
+  const entry = (p: Value[], a?: Annotation): Value => {
+    const o = new RObject().set('path', p);
+    if (a) o.set('annotations', annotationValue(a));
+    return o;
+  };
+  chain.push(entry(path, own));
+  for (const a of rule.annotations) if (a.scope === 'document') chain.push(entry(path, a));
+  const pkgPath: Value[] = ['data', ...env.packagePath];
+  for (const a of env.annotations) chain.push(entry(pkgPath, a));
+  return { rule: own ? annotationValue(own) : new RObject(), chain };
+}

@@ -1,0 +1,151 @@
+/**
+ * The recursion check: Rego forbids rules that depend on themselves, directly
+ * or through other rules and functions (rego_recursion_error).
+ */
+import type { Body, Expr, Rule, Term } from '../ast.js';
+import { RegoError } from '../errors.js';
+import type { ModuleEnv } from './scope.js';
+import type { DocNode, RuleSet } from './tree.js';
+
+/** Rule sets a path may read: the one at it, or every one below it. */
+function ruleSetsAt(tree: DocNode, path: readonly string[]): RuleSet[] {
+  let node = tree;
+  for (const p of path) {
+    if (node.ruleSet) return [node.ruleSet];
+    const next = node.children.get(p);
+    if (!next) return [];
+    node = next;
+  }
+  return [...node.ruleSets()];
+}
+
+class Dependencies {
+  readonly found = new Set<RuleSet>();
+  constructor(private readonly tree: DocNode, private readonly env: ModuleEnv, private readonly locals: Set<string>) {}
+
+  private addPath(path: string[]): void {
+    for (const rs of ruleSetsAt(this.tree, path)) this.found.add(rs);
+  }
+
+  private rootPath(name: string): string[] | undefined {
+    if (this.locals.has(name)) return undefined;
+    if (name === 'data') return [];
+    const imp = this.env.imports.get(name);
+    if (imp) return imp.root === 'data' ? [...imp.path] : undefined;
+    if (this.env.packageRules.has(name)) return [...this.env.packagePath, name];
+    return undefined;
+  }
+
+  term(t: Term): void {
+    switch (t.type) {
+      case 'var': {
+        const p = this.rootPath(t.name);
+        if (p) this.addPath(p);
+        break;
+      }
+      case 'ref': {
+        if (t.head.type === 'var') {
+          const p = this.rootPath(t.head.name);
+          if (p) {
+            for (const e of t.path) {
+              if (e.type !== 'scalar' || typeof e.value !== 'string') break;
+              p.push(e.value);
+            }
+            this.addPath(p);
+          }
+        } else {
+          this.term(t.head);
+        }
+        for (const e of t.path) this.term(e);
+        break;
+      }
+      case 'array':
+      case 'set': t.items.forEach((x) => this.term(x)); break;
+      case 'object': for (const [k, v] of t.entries) { this.term(k); this.term(v); } break;
+      case 'arraycompr':
+      case 'setcompr': this.term(t.term); this.body(t.body); break;
+      case 'objectcompr': this.term(t.key); this.term(t.value); this.body(t.body); break;
+      case 'call': {
+        const parts = t.op.split('.');
+        const p = this.rootPath(parts[0]);
+        if (p) this.addPath([...p, ...parts.slice(1)]);
+        t.args.forEach((a) => this.term(a));
+        break;
+      }
+      default: break;
+    }
+  }
+
+  expr(e: Expr): void {
+    switch (e.kind) {
+      case 'term': this.term(e.term); break;
+      case 'unify':
+      case 'assign': this.term(e.left); this.term(e.right); break;
+      case 'some': break;
+      case 'somein': if (e.key) this.term(e.key); this.term(e.value); this.term(e.collection); break;
+      case 'every': this.term(e.domain); this.body(e.body); break;
+    }
+    for (const w of e.with) this.term(w.value);
+  }
+
+  body(b: Body): void { b.forEach((e) => this.expr(e)); }
+
+  rule(r: Rule): void {
+    const h = r.head;
+    for (const t of [...h.ref.slice(1), ...(h.args ?? []), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])]) this.term(t);
+    this.body(r.body);
+    for (let e = r.else; e; e = e.else) {
+      if (e.value) this.term(e.value);
+      this.body(e.body);
+    }
+  }
+}
+
+function localNames(r: Rule): Set<string> {
+  const out = new Set<string>();
+  const visit = (b: Body) => {
+    for (const e of b) {
+      if (e.kind === 'some') e.vars.forEach((v) => out.add(v.name));
+      if (e.kind === 'assign' && e.left.type === 'var') out.add(e.left.name);
+    }
+  };
+  visit(r.body);
+  for (const a of r.head.args ?? []) if (a.type === 'var') out.add(a.name);
+  return out;
+}
+
+export function checkRecursion(tree: DocNode, errors: RegoError[]): void {
+  const edges = new Map<RuleSet, Set<RuleSet>>();
+  for (const rs of tree.ruleSets()) {
+    const deps = new Set<RuleSet>();
+    for (const p of [...rs.rules, ...(rs.defaultRule ? [rs.defaultRule] : [])]) {
+      const d = new Dependencies(tree, p.env, localNames(p.rule));
+      d.rule(p.rule);
+      for (const x of d.found) deps.add(x);
+    }
+    edges.set(rs, deps);
+  }
+  const state = new Map<RuleSet, 'visiting' | 'done'>();
+  const stack: RuleSet[] = [];
+  const reported = new Set<RuleSet>();
+  const visit = (rs: RuleSet): void => {
+    state.set(rs, 'visiting');
+    stack.push(rs);
+    for (const d of edges.get(rs) ?? []) {
+      const s = state.get(d);
+      if (s === 'visiting') {
+        if (!reported.has(d)) {
+          reported.add(d);
+          const cycle = stack.slice(stack.indexOf(d)).map((x) => x.name);
+          cycle.push(d.name);
+          errors.push(new RegoError('rego_recursion_error', `rule ${d.name} is recursive: ${cycle.join(' -> ')}`, d.rules[0]?.rule.loc ?? d.defaultRule?.rule.loc));
+        }
+      } else if (!s) {
+        visit(d);
+      }
+    }
+    stack.pop();
+    state.set(rs, 'done');
+  };
+  for (const rs of edges.keys()) if (!state.has(rs)) visit(rs);
+}

@@ -1,0 +1,199 @@
+/**
+ * The public API, after OPA's `rego` package: add modules and data, compile
+ * once, prepare queries once, evaluate many times.
+ *
+ *   const engine = new Engine();
+ *   engine.addModule('authz.rego', source);
+ *   engine.setData({ roles: {...} });
+ *   const q = engine.prepare('data.authz.allow');
+ *   q.eval({ input: {...} })  // → [{ expressions: [{ value: true, … }], bindings: {} }]
+ *   engine.evalRef('data.authz.allow', input)  // fast path: the value or undefined
+ */
+import type { Module, RegoVersion } from './ast.js';
+import { compileModules, type CompiledPolicy } from './compile/index.js';
+import { compileQuery, type CompiledQuery } from './compile/query.js';
+import type { ModuleEnv } from './compile/scope.js';
+import { DEFAULT_LIMITS, newBudget, type EvalContext, type EvalLimits } from './eval/context.js';
+import { navData, nodeValue, type Step } from './eval/navigate.js';
+import { EvalError, type Location } from './errors.js';
+import { parseModule, parseQuery } from './parser.js';
+import { fromJSON, RObject, type Value } from './value.js';
+
+export interface EvalOptions {
+  /** The input document; absent means `input` is undefined. */
+  input?: Value;
+  /** OPA's strict-builtin-errors. */
+  strict?: boolean;
+  limits?: Partial<EvalLimits>;
+  /** Nanoseconds since the epoch for time.now_ns (defaults to now). */
+  nowNs?: bigint;
+  /** Where `print` goes (default: standard error). */
+  print?: (message: string) => void;
+  /** Collects `file:row` of every evaluated expression (for `attest test --coverage`). */
+  coverage?: Set<string>;
+}
+
+export interface ExpressionResult {
+  value: Value;
+  text: string;
+  location: Location;
+}
+
+/** One solution of a query, shaped like OPA's. */
+export interface QueryResult {
+  expressions: ExpressionResult[];
+  bindings: Record<string, Value>;
+}
+
+export interface AddModuleOptions {
+  regoVersion?: RegoVersion;
+}
+
+const QUERY_ENV: ModuleEnv = {
+  file: '<query>',
+  regoVersion: 1,
+  packagePath: [],
+  imports: new Map(),
+  packageRules: new Set(),
+  annotations: [],
+};
+
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+}
+
+export class Engine {
+  private readonly modules = new Map<string, Module>();
+  private data: Value = new RObject();
+  private compiled: CompiledPolicy | undefined;
+  private readonly limits: EvalLimits;
+
+  constructor(opts: { limits?: Partial<EvalLimits> } = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  /** Parses and adds (or replaces) a module. Throws CompileError on parse errors. */
+  addModule(file: string, source: string, opts: AddModuleOptions = {}): Module {
+    const m = parseModule(source, file, { regoVersion: opts.regoVersion ?? 1 });
+    this.modules.set(file, m);
+    this.compiled = undefined;
+    return m;
+  }
+
+  addParsedModule(m: Module): void {
+    this.modules.set(m.file, m);
+    this.compiled = undefined;
+  }
+
+  removeModule(file: string): boolean {
+    this.compiled = undefined;
+    return this.modules.delete(file);
+  }
+
+  getModules(): Module[] { return [...this.modules.values()]; }
+
+  /** Sets the base document (plain JSON data or a Rego value). */
+  setData(data: unknown): void {
+    this.data = fromJSON(data);
+  }
+
+  getData(): Value { return this.data; }
+
+  /** Compiles the modules; throws CompileError listing every problem. */
+  compile(): CompiledPolicy {
+    if (!this.compiled) this.compiled = compileModules([...this.modules.values()]);
+    return this.compiled;
+  }
+
+  /** Parses and compiles a query once; evaluate it many times. */
+  prepare(query: string, opts: { regoVersion?: RegoVersion } = {}): PreparedQuery {
+    const policy = this.compile();
+    const body = parseQuery(query, { regoVersion: opts.regoVersion ?? 1 });
+    const env = opts.regoVersion === 0 ? { ...QUERY_ENV, regoVersion: 0 as const } : QUERY_ENV;
+    return new PreparedQuery(compileQuery(body, policy.tree, env), this, query);
+  }
+
+  /**
+   * Fast path for decision endpoints: the value of a data reference
+   * (`data.a.b` or `a/b`), or undefined.
+   */
+  evalRef(ref: string, opts: EvalOptions = {}): Value | undefined {
+    const policy = this.compile();
+    const path = refPath(ref);
+    const c = this.context(opts);
+    let node = policy.tree;
+    let i = 0;
+    for (; i < path.length; i++) {
+      if (node.ruleSet) break;
+      const next = node.children.get(path[i]);
+      if (!next) break;
+      node = next;
+    }
+    if (i === path.length) return nodeValue(node, c);
+    const steps: Step[] = path.slice(i).map((p) => ({ kind: 'value', fn: () => p }));
+    let out: Value | undefined;
+    navData(node, steps, 0, [], c, (v) => { out = v; return true; });
+    return out;
+  }
+
+  /** @internal */
+  context(opts: EvalOptions): EvalContext {
+    const strict = opts.strict ?? false;
+    const limits = opts.limits ? { ...this.limits, ...opts.limits } : this.limits;
+    return {
+      input: opts.input,
+      data: this.data,
+      cache: new Map(),
+      builtin: { nowNs: opts.nowNs ?? nowNs(), cache: new Map(), strict },
+      strict,
+      budget: newBudget(limits),
+      dataOverrides: undefined,
+      fnOverrides: undefined,
+      print: opts.print ?? ((m) => process.stderr.write(m + '\n')),
+      coverage: opts.coverage,
+    };
+  }
+}
+
+/** `data.a.b`, `a/b`, `a.b` → ["a", "b"]. */
+export function refPath(ref: string): string[] {
+  const trimmed = ref.replace(/^data(\.|\/|$)/, '').replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return [];
+  return trimmed.split(ref.includes('/') ? '/' : '.').map(decodeURIComponent);
+}
+
+export class PreparedQuery {
+  constructor(private readonly q: CompiledQuery, private readonly engine: Engine, readonly text: string) {}
+
+  /** Every solution, as OPA's result set. */
+  eval(opts: EvalOptions = {}): QueryResult[] {
+    const c = this.engine.context(opts);
+    const f: (Value | undefined)[] = new Array(this.q.frameSize);
+    const out: QueryResult[] = [];
+    const { vars, exprSlots, body } = this.q;
+    this.q.goal(f, c, () => {
+      const bindings: Record<string, Value> = {};
+      for (const v of vars) {
+        const x = f[v.slot];
+        if (x !== undefined) bindings[v.name] = x;
+      }
+      const expressions = body.map((e, i) => ({
+        value: exprSlots[i] >= 0 ? (f[exprSlots[i]] as Value) : true,
+        text: exprText(this.text, e.loc),
+        location: e.loc,
+      }));
+      out.push({ expressions, bindings });
+      if (out.length > c.budget.maxCollectionSize) throw new EvalError('eval_limit_error', 'too many query results', e0(body));
+      return false;
+    });
+    return out;
+  }
+}
+
+function e0(body: { loc: Location }[]): Location | undefined { return body[0]?.loc; }
+
+function exprText(query: string, loc: Location): string {
+  const lines = query.split('\n');
+  const line = lines[loc.row - 1] ?? '';
+  return line.slice(loc.col - 1).split(';')[0].trim();
+}

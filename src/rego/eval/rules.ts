@@ -1,0 +1,154 @@
+/**
+ * Rule semantics: complete rules (one value, `default`, `else`, conflicts),
+ * multi-value rules (sets), partial objects (ref heads) and functions.
+ * Values are memoised per query in the context's cache.
+ */
+import { EvalError, type Location } from '../errors.js';
+import type { RuleSet } from '../compile/tree.js';
+import { RObject, RSet, equals, type Value } from '../value.js';
+import { UNDEFINED, checkCollectionSize, type EvalContext } from './context.js';
+import type { CompiledClause, CompiledDefinition, Frame } from './types.js';
+
+export function evalRuleSet(rs: RuleSet, c: EvalContext): Value | undefined {
+  const cached = c.cache.get(rs);
+  if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
+  let v: Value | undefined;
+  switch (rs.kind) {
+    case 'complete': v = evalComplete(rs, c); break;
+    case 'set': v = evalSet(rs, c); break;
+    case 'object': v = evalObject(rs, c); break;
+    default: v = undefined;
+  }
+  c.cache.set(rs, v === undefined ? UNDEFINED : v);
+  return v;
+}
+
+function conflictError(rs: RuleSet, message: string, loc?: Location): never {
+  throw new EvalError('eval_conflict_error', message, loc ?? rs.rules[0]?.rule.loc);
+}
+
+/** The value of one definition (with its else chain) in a fresh frame. */
+function evalClauses(rs: RuleSet, def: CompiledDefinition, f: Frame, c: EvalContext, what: string): Value | undefined {
+  for (const clause of def.clauses) {
+    const v = evalClause(rs, clause, f, c, what);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContext, what: string): Value | undefined {
+  let result: Value | undefined;
+  const constant = clause.constValue;
+  clause.body(f, c, () => {
+    if (constant !== undefined) { result = constant; return true; }
+    const v = clause.value(f, c);
+    if (v === undefined) return false;
+    if (result === undefined) result = v;
+    else if (!equals(result, v)) conflictError(rs, `${what} must not produce multiple outputs`, clause.loc);
+    return false;
+  });
+  return result;
+}
+
+function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
+  let result: Value | undefined;
+  for (const def of rs.defs) {
+    const v = evalClauses(rs, def, new Array(def.frameSize), c, 'complete rules');
+    if (v === undefined) continue;
+    if (result === undefined) {
+      result = v;
+      if (rs.constantOutcome) break;
+    } else if (!equals(result, v)) {
+      conflictError(rs, 'complete rules must not produce multiple outputs', def.loc);
+    }
+  }
+  return result ?? rs.defaultValue;
+}
+
+function evalSet(rs: RuleSet, c: EvalContext): Value {
+  const out = new RSet();
+  for (const def of rs.defs) {
+    const f: Frame = new Array(def.frameSize);
+    const key = def.keyPath[0];
+    for (const clause of def.clauses) {
+      clause.body(f, c, () => {
+        const m = key(f, c);
+        if (m !== undefined) {
+          out.add(m);
+          checkCollectionSize(c, out.size, clause.loc);
+        }
+        return false;
+      });
+    }
+  }
+  return out;
+}
+
+function evalObject(rs: RuleSet, c: EvalContext): Value {
+  const out = new RObject();
+  for (const def of rs.defs) {
+    const f: Frame = new Array(def.frameSize);
+    for (const clause of def.clauses) {
+      let done = false;
+      clause.body(f, c, () => {
+        const keys: Value[] = [];
+        for (const kf of def.keyPath) {
+          const key = kf(f, c);
+          if (key === undefined) return false;
+          keys.push(key);
+        }
+        const v = clause.value(f, c);
+        if (v === undefined) return false;
+        insertAt(rs, out, keys, v, clause);
+        checkCollectionSize(c, out.size, clause.loc);
+        done = true;
+        return false;
+      });
+      if (done) break;
+    }
+  }
+  return out;
+}
+
+/** Sets `obj[k1][k2]… = v`, creating nested objects and reporting conflicts. */
+function insertAt(rs: RuleSet, obj: RObject, keys: readonly Value[], v: Value, clause: CompiledClause): void {
+  let o = obj;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const next = o.get(keys[i]);
+    if (next === undefined) {
+      const n = new RObject();
+      o.set(keys[i], n);
+      o = n;
+    } else if (next instanceof RObject) {
+      o = next;
+    } else {
+      conflictError(rs, 'object keys must be unique', clause.loc);
+    }
+  }
+  const last = keys[keys.length - 1];
+  const prev = o.get(last);
+  if (prev !== undefined && !equals(prev, v)) conflictError(rs, 'object keys must be unique', clause.loc);
+  o.set(last, v);
+}
+
+/** Calls a user-defined function. */
+export function callFunction(rs: RuleSet, args: readonly Value[], c: EvalContext): Value | undefined {
+  let result: Value | undefined;
+  for (const def of rs.defs) {
+    const f: Frame = new Array(def.frameSize);
+    let v: Value | undefined;
+    bindArgs(def, args, 0, f, c, () => {
+      v = evalClauses(rs, def, f, c, 'functions');
+      return true;
+    });
+    if (v === undefined) continue;
+    if (result === undefined) result = v;
+    else if (!equals(result, v)) conflictError(rs, 'functions must not produce multiple outputs for same inputs', def.loc);
+  }
+  return result ?? rs.defaultValue;
+}
+
+function bindArgs(def: CompiledDefinition, args: readonly Value[], i: number, f: Frame, c: EvalContext, k: () => boolean): boolean {
+  if (i === def.args.length) return k();
+  return def.args[i](args[i], f, c, () => bindArgs(def, args, i + 1, f, c, k));
+}

@@ -187,7 +187,7 @@ export class RObject implements Iterable<[Value, Value]> {
   entries(): [Value, Value][] {
     if (this.sorted === undefined) {
       const out: [Value, Value][] = [];
-      for (const [h, v] of this.vals) out.push([this.otherKeys?.get(h) ?? h, v]);
+      for (const [h, v] of this.vals) out.push([this.otherKeys?.has(h) ? (this.otherKeys.get(h) as Value) : h, v]);
       out.sort((a, b) => compare(a[0], b[0]));
       this.sorted = out;
     }

@@ -509,52 +509,35 @@ function comprehension(t: Term & { type: 'arraycompr' | 'setcompr' | 'objectcomp
   const IB = new Set(B);
   const body = compileBody(t.body, inner, IB);
   const loc = t.loc;
+  // Head terms may iterate too (`{xs[_]: 1 | true}`), as OPA moves them into the body.
   if (t.type === 'objectcompr') {
-    const kf = headValue(t.key, inner, IB);
-    const vf = headValue(t.value, inner, IB);
+    const kg = genFn(t.key, inner, IB);
+    const vg = genFn(t.value, inner, IB);
     return (f, c) => {
       const out = new RObject();
-      body(f, c, () => {
-        const key = kf(f, c); const v = vf(f, c);
-        if (key === undefined || v === undefined) return false;
+      body(f, c, () => kg(f, c, (key) => vg(f, c, (v) => {
         const prev = out.get(key);
         if (prev !== undefined && !equals(prev, v)) throw new EvalError('eval_conflict_error', 'object keys must be unique', loc);
         out.set(key, v);
         checkCollectionSize(c, out.size, loc);
         return false;
-      });
+      })));
       return out;
     };
   }
-  const tf = headValue(t.term, inner, IB);
+  const tg = genFn(t.term, inner, IB);
   if (t.type === 'arraycompr') {
     return (f, c) => {
       const out: Value[] = [];
-      body(f, c, () => {
-        const v = tf(f, c);
-        if (v !== undefined) { out.push(v); checkCollectionSize(c, out.length, loc); }
-        return false;
-      });
+      body(f, c, () => tg(f, c, (v) => { out.push(v); checkCollectionSize(c, out.length, loc); return false; }));
       return out;
     };
   }
   return (f, c) => {
     const out = new RSet();
-    body(f, c, () => {
-      const v = tf(f, c);
-      if (v !== undefined) { out.add(v); checkCollectionSize(c, out.size, loc); }
-      return false;
-    });
+    body(f, c, () => tg(f, c, (v) => { out.add(v); checkCollectionSize(c, out.size, loc); return false; }));
     return out;
   };
-}
-
-/** A comprehension's head term; unsafe variables propagate to the enclosing body. */
-function headValue(t: Term, cx: CompileContext, B: Bound): ValueFn {
-  const vf = valueFn(t, cx, B);
-  if (vf) return vf;
-  const gen = genFn(t, cx, new Set(B));
-  return (f, c) => { let out: Value | undefined; gen(f, c, (v) => { out = v; return true; }); return out; };
 }
 
 /** A rule head term that must be computable once its body ran; reports unsafe variables. */
@@ -582,8 +565,16 @@ interface FunctionTarget {
   ruleSet?: RuleSet;
 }
 
+/** Splits a call's name into path parts: `a.b["c.d"]` → ["a", "b", "c.d"]. */
+export function opParts(op: string): string[] {
+  const parts: string[] = [];
+  const re = /\[\s*("(?:[^"\\]|\\.)*")\s*\]|([^.[\]]+)/g;
+  for (let m = re.exec(op); m; m = re.exec(op)) parts.push(m[1] !== undefined ? (JSON.parse(m[1]) as string) : m[2]);
+  return parts;
+}
+
 export function resolveFunction(op: string, cx: CompileContext): FunctionTarget | undefined {
-  const parts = op.split('.');
+  const parts = opParts(op);
   const env = cx.scope.env;
   let path: string[] | undefined;
   if (parts[0] === 'data') path = parts.slice(1);
@@ -628,9 +619,16 @@ function wrapBuiltinError(e: unknown, name: string, c: EvalContext, loc: Locatio
 function invokeWithOverrides(name: string, base: Invoke, loc: Location): Invoke {
   return (args, f, c) => {
     const o: FunctionOverride | undefined = c.fnOverrides?.get(name);
-    if (o) return o.kind === 'value' ? o.value : o.call(args, c, loc);
+    if (o) return o.kind === 'value' ? o.value : o.call(args, withoutOverride(c, name), loc);
     return base(args, f, c);
   };
+}
+
+/** Inside a replacement, the replaced function is the original again (so a mock may call it). */
+function withoutOverride(c: EvalContext, name: string): EvalContext {
+  const fnOverrides = new Map(c.fnOverrides);
+  fnOverrides.delete(name);
+  return { ...c, fnOverrides: fnOverrides.size ? fnOverrides : undefined, cache: new Map() };
 }
 
 function targetInvoke(target: FunctionTarget, loc: Location): Invoke {
@@ -675,6 +673,10 @@ function lookupCall(t: CallTerm, cx: CompileContext): FunctionTarget | undefined
   const target = resolveFunction(t.op, cx);
   if (!target) {
     cx.errors.push(new RegoError('rego_type_error', `undefined function ${t.op}`, t.opLoc));
+    return undefined;
+  }
+  if (t.args.length === target.arity + 1 && !outputCalls.has(t)) {
+    cx.errors.push(new RegoError('rego_type_error', `${t.op}: too many arguments: have ${t.args.length}, want ${target.arity}`, t.loc));
     return undefined;
   }
   if (t.args.length !== target.arity && t.args.length !== target.arity + 1) {
@@ -790,7 +792,11 @@ function mustValueOrThrow(t: Term, cx: CompileContext, B: Bound): ValueFn {
 // ---------------------------------------------------------------------------
 // Expressions
 
+/** Calls written as a whole expression, where an extra argument receives the output (`count(xs, n)`). */
+const outputCalls = new WeakSet<CallTerm>();
+
 function termGoal(t: Term, cx: CompileContext, B: Bound): Goal {
+  if (t.type === 'call') outputCalls.add(t);
   const vf = valueFn(t, cx, B);
   if (vf) return (f, c, k) => { const v = vf(f, c); return v === undefined || v === false ? false : k(); };
   const gen = genFn(t, cx, B);
@@ -910,6 +916,7 @@ function everyGoal(e: EveryExpr, cx: CompileContext, B: Bound): Goal {
     return found;
   };
   return (f, c, k) => domain(f, c, (xs) => {
+    if (!(Array.isArray(xs) || xs instanceof RObject || xs instanceof RSet)) return false;
     const violated = forEachMember(xs, (key, value) => {
       let ok = false;
       const run = () => { ok = holds(f, c); return true; };
@@ -1096,8 +1103,8 @@ export function declaredNames(body: Body): string[] {
  * Compiles a body, ordering its expressions so that every variable is bound
  * before it is read (OPA's safety reordering). Unsafe variables are reported.
  */
-export function compileBody(body: Body, cx: CompileContext, B: Bound): Goal {
-  checkRedeclarations(body, cx);
+export function compileBody(body: Body, cx: CompileContext, B: Bound, params?: ReadonlySet<string>): Goal {
+  checkRedeclarations(body, cx, params);
   const remaining = body.map((e) => e);
   const goals: Goal[] = [];
   while (remaining.length) {
@@ -1158,17 +1165,25 @@ function reportUnsafe(remaining: readonly Expr[], cx: CompileContext, B: Bound):
   }
 }
 
-function checkRedeclarations(body: Body, cx: CompileContext): void {
-  const assigned = new Set<string>();
+/** `:=` and `some` declare a variable once per body; declaring it again is an error, as in OPA. */
+function checkRedeclarations(body: Body, cx: CompileContext, params: ReadonlySet<string> = new Set()): void {
+  const declared = new Set<string>(params);
+  const seen = new Set<string>(params);
   for (const e of body) {
-    if (e.kind !== 'assign') continue;
     const s = new Set<string>();
-    collectVars(e.left, s);
+    if (e.kind === 'assign') collectVars(e.left, s);
+    else if (e.kind === 'some') e.vars.forEach((v) => s.add(v.name));
+    else if (e.kind === 'somein') { if (e.key) collectVars(e.key, s); collectVars(e.value, s); }
     for (const n of s) {
       if (n === '_') continue;
-      if (assigned.has(n)) cx.errors.push(new RegoError('rego_compile_error', `var ${n} assigned above`, e.loc));
-      assigned.add(n);
+      // `x := …` may not redeclare; `some x` may not follow a use of x.
+      if (declared.has(n) || (e.kind !== 'assign' && seen.has(n))) {
+        const what = e.kind === 'assign' ? 'assigned' : 'declared';
+        cx.errors.push(new RegoError('rego_compile_error', `var ${n} ${what} above`, e.loc));
+      }
+      declared.add(n);
     }
+    exprVars(e, seen);
   }
 }
 

@@ -7,10 +7,11 @@
 import type { Annotation, Module, Rule, Term } from '../ast.js';
 import { CompileError, RegoError, type Location } from '../errors.js';
 import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
+import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
 import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, type Bound, type CompileContext } from './codegen.js';
 import { checkRecursion } from './recursion.js';
-import { FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
+import { collectVars, FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
 import { DocNode, placeRules, type PlacedRule, type RuleSet } from './tree.js';
 
 export { DocNode, type RuleSet } from './tree.js';
@@ -26,7 +27,11 @@ export function compileModules(modules: readonly Module[]): CompiledPolicy {
   const errors: RegoError[] = [];
   const tree = new DocNode([]);
   const envs = buildEnvironments(modules, errors);
-  for (const m of modules) placeRules(tree, envs.get(m)!, m.rules, errors);
+  for (const m of modules) {
+    // An empty package still exists: `data.pkg` is {} rather than undefined.
+    m.package.reduce((n, p) => n.child(p), tree);
+    placeRules(tree, envs.get(m)!, m.rules, errors);
+  }
   if (!errors.length) {
     for (const rs of tree.ruleSets()) compileRuleSet(rs, tree, errors);
     checkRecursion(tree, errors);
@@ -112,13 +117,20 @@ function compileRuleSet(rs: RuleSet, tree: DocNode, errors: RegoError[]): void {
   if (rs.defaultRule) {
     const t = rs.defaultRule.rule.head.value;
     const v = t ? groundValue(t) : true;
-    if (v === undefined) {
-      errors.push(new RegoError('rego_compile_error', `default rule ${rs.name} must have a constant value`, rs.defaultRule.rule.loc));
-    }
-    rs.defaultValue = v;
+    if (v !== undefined) rs.defaultValue = v;
+    else rs.defaultFn = compileDefault(rs.defaultRule, tree, errors);
   }
   const consts = rs.defs.flatMap((d) => d.clauses.map((c) => c.constValue));
   rs.constantOutcome = rs.kind === 'complete' && consts.length > 0 && consts.every((v) => v !== undefined && equals(v, consts[0] as Value));
+}
+
+/** A default value that is not a literal (a comprehension over constants). */
+function compileDefault(placed: PlacedRule, tree: DocNode, errors: RegoError[]): (c: EvalContext) => Value | undefined {
+  const layout = new FrameLayout();
+  const scope = new Scope(layout, placed.env, undefined);
+  const cx: CompileContext = { scope, tree, errors };
+  const fn = mustValue(placed.rule.head.value!, cx, new Set());
+  return (c) => fn(new Array(layout.size), c);
 }
 
 function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: RegoError[]): CompiledDefinition {
@@ -128,7 +140,9 @@ function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: Reg
   const cx: CompileContext = { scope, tree, errors, metadata: metadataFor(rule, rs, env) };
   const head = rule.head;
   const headTerms = [...(head.args ?? []), ...dynamicRef, ...(head.key ? [head.key] : []), ...(head.value ? [head.value] : [])];
-  for (const name of declaredNames(rule.body)) if (!scope.hasOwn(name)) scope.declare(name);
+  const argNames = new Set<string>();
+  for (const a of head.args ?? []) collectVars(a, argNames);
+  for (const name of [...argNames, ...declaredNames(rule.body)]) if (name !== '_' && !scope.hasOwn(name)) scope.declare(name);
   declareMentioned(scope, rule.body, headTerms);
 
   const argB: Bound = new Set();
@@ -138,7 +152,7 @@ function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: Reg
   const addClause = (body: Rule['body'], valueTerm: Term | undefined, loc: Location) => {
     declareMentioned(scope, body, valueTerm ? [valueTerm] : []);
     const B: Bound = new Set(argB);
-    const goal = compileBody(body, cx, B);
+    const goal = compileBody(body, cx, B, argNames);
     const constValue = valueTerm ? groundValue(valueTerm) : true;
     const value: ValueFn = constValue !== undefined ? () => constValue : mustValue(valueTerm!, cx, B);
     clauses.push({ body: goal, value, constValue, loc });
@@ -146,9 +160,10 @@ function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: Reg
   };
   const valueTerm = head.kind === 'multi' ? undefined : head.value;
   const B = addClause(rule.body, valueTerm, rule.loc);
-  const keyPath: ValueFn[] = head.kind === 'multi' && head.key ? [mustValue(head.key, cx, B)] : dynamicRef.map((t) => mustValue(t, cx, B));
+  const keyPath: ValueFn[] = dynamicRef.map((t) => mustValue(t, cx, B));
+  if (head.kind === 'multi' && head.key) keyPath.push(mustValue(head.key, cx, B));
   for (let e = rule.else; e; e = e.else) addClause(e.body, e.value, e.loc);
-  return { frameSize: layout.size, clauses, keyPath, args, loc: rule.loc };
+  return { frameSize: layout.size, clauses, keyPath, args, setLeaf: head.kind === 'multi' && dynamicRef.length > 0, loc: rule.loc };
 }
 
 // ---------------------------------------------------------------------------

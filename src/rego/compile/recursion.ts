@@ -4,26 +4,28 @@
  */
 import type { Body, Expr, Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
+import { opParts } from './codegen.js';
 import type { ModuleEnv } from './scope.js';
 import type { DocNode, RuleSet } from './tree.js';
 
-/** Rule sets a path may read: the one at it, or every one below it. */
-function ruleSetsAt(tree: DocNode, path: readonly string[]): RuleSet[] {
-  let node = tree;
-  for (const p of path) {
-    if (node.ruleSet) return [node.ruleSet];
-    const next = node.children.get(p);
-    if (!next) return [];
-    node = next;
-  }
-  return [...node.ruleSets()];
+/**
+ * Rule sets a reference may read: the ones at its path, or every one below it.
+ * `null` in the path is a variable and matches any key (`data[ns].a`).
+ */
+function ruleSetsAt(node: DocNode, path: readonly (string | null)[], i = 0): RuleSet[] {
+  if (node.ruleSet) return [node.ruleSet];
+  if (i === path.length) return [...node.ruleSets()];
+  const p = path[i];
+  if (p === null) return [...node.children.values()].flatMap((c) => ruleSetsAt(c, path, i + 1));
+  const next = node.children.get(p);
+  return next ? ruleSetsAt(next, path, i + 1) : [];
 }
 
 class Dependencies {
   readonly found = new Set<RuleSet>();
   constructor(private readonly tree: DocNode, private readonly env: ModuleEnv, private readonly locals: Set<string>) {}
 
-  private addPath(path: string[]): void {
+  private addPath(path: (string | null)[]): void {
     for (const rs of ruleSetsAt(this.tree, path)) this.found.add(rs);
   }
 
@@ -45,11 +47,13 @@ class Dependencies {
       }
       case 'ref': {
         if (t.head.type === 'var') {
-          const p = this.rootPath(t.head.name);
-          if (p) {
+          const root = this.rootPath(t.head.name);
+          if (root) {
+            const p: (string | null)[] = root;
             for (const e of t.path) {
-              if (e.type !== 'scalar' || typeof e.value !== 'string') break;
-              p.push(e.value);
+              if (e.type === 'scalar' && e.value !== null && typeof e.value !== 'boolean') p.push(String(e.value));
+              else if (e.type === 'var' || e.type === 'ref' || e.type === 'call') p.push(null);
+              else break;
             }
             this.addPath(p);
           }
@@ -66,9 +70,13 @@ class Dependencies {
       case 'setcompr': this.term(t.term); this.body(t.body); break;
       case 'objectcompr': this.term(t.key); this.term(t.value); this.body(t.body); break;
       case 'call': {
-        const parts = t.op.split('.');
+        // Only user functions are dependencies; a rule named like a builtin (`lt`) is not called.
+        const parts = opParts(t.op);
         const p = this.rootPath(parts[0]);
-        if (p) this.addPath([...p, ...parts.slice(1)]);
+        if (p) {
+          const rs = this.tree.find([...p, ...parts.slice(1)])?.ruleSet;
+          if (rs?.kind === 'function') this.found.add(rs);
+        }
         t.args.forEach((a) => this.term(a));
         break;
       }

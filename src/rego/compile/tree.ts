@@ -6,6 +6,7 @@
 import type { Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
 import type { CompiledDefinition } from '../eval/types.js';
+import type { EvalContext } from '../eval/context.js';
 import type { Value } from '../value.js';
 import type { ModuleEnv } from './scope.js';
 
@@ -24,6 +25,8 @@ export class RuleSet {
   defs: CompiledDefinition[] = [];
   defaultRule: PlacedRule | undefined;
   defaultValue: Value | undefined;
+  /** A default whose value must be computed (e.g. a comprehension). */
+  defaultFn: ((c: EvalContext) => Value | undefined) | undefined;
   /** Every clause has the same constant value: the first success decides (early exit). */
   constantOutcome = false;
   arity = 0;
@@ -92,9 +95,10 @@ export function placeRules(root: DocNode, env: ModuleEnv, rules: readonly Rule[]
       else break;
     }
     const dynamicRef = ref.slice(i);
-    const kind = kindOf(rule, dynamicRef.length === 0);
-    if (kind !== 'object' && dynamicRef.length > 0) {
-      errors.push(new RegoError('rego_compile_error', `rule head ${kind === 'set' ? 'with contains' : 'of a function'} must have a constant reference`, rule.head.loc));
+    // A multi-value rule under a dynamic ref builds an object whose leaves are sets.
+    const kind = rule.head.kind === 'multi' && dynamicRef.length > 0 ? 'object' : kindOf(rule, dynamicRef.length === 0);
+    if (kind === 'function' && dynamicRef.length > 0) {
+      errors.push(new RegoError('rego_compile_error', 'function name must be a constant reference', rule.head.loc));
       continue;
     }
     const node = root.find(path) ?? path.reduce((n, p) => n.child(p), root);

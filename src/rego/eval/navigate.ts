@@ -109,6 +109,22 @@ function overrideAt(c: EvalContext, path: readonly string[]): Value | undefined 
 /** Marks "overridden to undefined" apart from "not overridden". */
 const UNDEF_OVERRIDE = Symbol('undefined override') as unknown as Value;
 
+/** Base data at `path`, with any `with data.…` overrides below it applied. */
+function baseWithOverrides(c: EvalContext, path: readonly string[]): Value | undefined {
+  let v = baseAt(c, path);
+  for (const o of c.dataOverrides ?? []) {
+    if (o.path.length > path.length && isPrefix(path, o.path)) v = upsertPath(v, o.path.slice(path.length), o.value);
+  }
+  return v;
+}
+
+function upsertPath(v: Value | undefined, path: readonly string[], x: Value): Value {
+  if (path.length === 0) return x;
+  const o = v instanceof RObject ? v.clone() : new RObject();
+  o.set(path[0], upsertPath(o.get(path[0]), path.slice(1), x));
+  return o;
+}
+
 /** The whole value of a tree node: its rules, or its children merged over base data. */
 export function nodeValue(node: DocNode, c: EvalContext): Value | undefined {
   const ov = overrideAt(c, node.path);
@@ -132,7 +148,7 @@ function buildNodeObject(node: DocNode, rs: RuleSet | undefined, c: EvalContext)
       out = v.clone();
     }
   } else {
-    const base = baseAt(c, node.path);
+    const base = c.dataOverrides ? baseWithOverrides(c, node.path) : baseAt(c, node.path);
     out = base instanceof RObject ? base.clone() : new RObject();
   }
   for (const [name, child] of node.children) {
@@ -171,9 +187,17 @@ export function navData(node: DocNode, steps: readonly Step[], i: number, f: Fra
       if (key === undefined) return false;
       const child = typeof key === 'string' ? node.children.get(key) : undefined;
       if (child) { node = child; i++; continue; }
-      // Not a rule path: the rest is a plain value (base data, or a partial object's member).
-      const v = nodeValue(node, c);
-      return v === undefined ? false : navValue(v, steps, i, f, c, k);
+      // Not a rule path: the rest is a partial object's member, or base data.
+      if (rs) {
+        const v = nodeValue(node, c);
+        return v === undefined ? false : navValue(v, steps, i, f, c, k);
+      }
+      // Base documents are JSON: numeric keys address them as strings (`data[1]` is `data["1"]`).
+      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint') return false;
+      const path = [...node.path, String(key)];
+      const ov = overrideAt(c, path);
+      const base = ov !== undefined ? (ov === UNDEF_OVERRIDE ? undefined : ov) : baseWithOverrides(c, path);
+      return base === undefined ? false : navValue(base, steps, i + 1, f, c, k);
     }
     const v = nodeValue(node, c);
     return v === undefined ? false : navValue(v, steps, i, f, c, k);

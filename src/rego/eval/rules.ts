@@ -62,7 +62,7 @@ function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
       conflictError(rs, 'complete rules must not produce multiple outputs', def.loc);
     }
   }
-  return result ?? rs.defaultValue;
+  return result !== undefined ? result : rs.defaultValue !== undefined ? rs.defaultValue : rs.defaultFn?.(c);
 }
 
 function evalSet(rs: RuleSet, c: EvalContext): Value {
@@ -97,9 +97,13 @@ function evalObject(rs: RuleSet, c: EvalContext): Value {
           if (key === undefined) return false;
           keys.push(key);
         }
-        const v = clause.value(f, c);
-        if (v === undefined) return false;
-        insertAt(rs, out, keys, v, clause);
+        if (def.setLeaf) {
+          insertMember(rs, out, keys, clause);
+        } else {
+          const v = clause.value(f, c);
+          if (v === undefined) return false;
+          insertAt(rs, out, keys, v, clause);
+        }
         checkCollectionSize(c, out.size, clause.loc);
         done = true;
         return false;
@@ -108,6 +112,23 @@ function evalObject(rs: RuleSet, c: EvalContext): Value {
     }
   }
   return out;
+}
+
+/** Adds the last key to the set at `obj[k1]…[kn-1]`. */
+function insertMember(rs: RuleSet, obj: RObject, keys: readonly Value[], clause: CompiledClause): void {
+  const path = keys.slice(0, -1);
+  let o = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    let next = o.get(path[i]);
+    if (next === undefined) o.set(path[i], (next = new RObject()));
+    if (!(next instanceof RObject)) conflictError(rs, 'object keys must be unique', clause.loc);
+    o = next;
+  }
+  const last = path[path.length - 1];
+  let set = o.get(last);
+  if (set === undefined) o.set(last, (set = new RSet()));
+  if (!(set instanceof RSet)) conflictError(rs, 'object keys must be unique', clause.loc);
+  set.add(keys[keys.length - 1]);
 }
 
 /** Sets `obj[k1][k2]… = v`, creating nested objects and reporting conflicts. */
@@ -145,7 +166,7 @@ export function callFunction(rs: RuleSet, args: readonly Value[], c: EvalContext
     if (result === undefined) result = v;
     else if (!equals(result, v)) conflictError(rs, 'functions must not produce multiple outputs for same inputs', def.loc);
   }
-  return result ?? rs.defaultValue;
+  return result !== undefined ? result : rs.defaultValue !== undefined ? rs.defaultValue : rs.defaultFn?.(c);
 }
 
 function bindArgs(def: CompiledDefinition, args: readonly Value[], i: number, f: Frame, c: EvalContext, k: () => boolean): boolean {

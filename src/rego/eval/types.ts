@@ -41,5 +41,7 @@ export interface CompiledDefinition {
   keyPath: ValueFn[];
   /** Function argument patterns. */
   args: PatFn[];
+  /** A multi-value rule under a dynamic ref (`p[x] contains y`): the last key is a set member. */
+  setLeaf: boolean;
   loc: Location;
 }

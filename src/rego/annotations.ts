@@ -142,7 +142,8 @@ function yamlKind(v: unknown): string {
   return '!!null';
 }
 
+/** The yaml library's first message line, without its own "at line L, column C:" suffix. */
 function firstLine(s: string): string {
   const i = s.indexOf('\n');
-  return i < 0 ? s : s.slice(0, i);
+  return (i < 0 ? s : s.slice(0, i)).replace(/ at line \d+, column \d+:?$/, '');
 }

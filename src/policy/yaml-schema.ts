@@ -311,9 +311,9 @@ function toPolicyError(source: YamlSource, e: ErrorObject): PolicyError {
     case 'exclusiveMaximum':
       return at(path, `${here} must be ${String(e.params.comparison)} ${String(e.params.limit)} (got ${describe(e.data)})`);
     case 'minItems':
-      return at(path, `${here} must have at least ${String(e.params.limit)} item${e.params.limit === 1 ? '' : 's'}`);
+      return at(path, `${here} must ${expected ? `be ${expected}` : `have at least ${String(e.params.limit)} item${e.params.limit === 1 ? '' : 's'}`}`);
     case 'maxItems':
-      return at(path, `${here} must have at most ${String(e.params.limit)} items`);
+      return at(path, `${here} must ${expected ? `be ${expected}` : `have at most ${String(e.params.limit)} items`}`);
     case 'minProperties':
       return at(path, `${here} must have at least ${String(e.params.limit)} entr${e.params.limit === 1 ? 'y' : 'ies'}`, 'key');
     case 'minLength':
@@ -328,8 +328,13 @@ function toPolicyError(source: YamlSource, e: ErrorObject): PolicyError {
       const got = e.data !== null && typeof e.data === 'object' ? '' : ` (got ${describe(e.data)})`;
       return at(path, `${here} must be ${expected ?? (e.keyword === 'oneOf' ? 'exactly one of the allowed forms' : 'one of the allowed forms')}${got}`);
     }
-    case 'not':
+    case 'not': {
+      // `not: {required: [x]}` forbids a property: say which.
+      const inner = (parent.not ?? {}) as JsonSchema;
+      const forbidden = Array.isArray(inner.required) && inner.required.length === 1 ? String(inner.required[0]) : undefined;
+      if (forbidden) return at([...path, forbidden], `${here} must not have property "${forbidden}"${expected ? ` (${expected})` : ''}`, 'key');
       return at(path, `${here} must not be ${expected ?? 'this value'}`);
+    }
     default:
       return at(path, `${here} ${e.message ?? 'is invalid'}`);
   }
@@ -353,6 +358,9 @@ export function describe(v: unknown): string {
 
 /** `; did you mean "hate"?` when a close candidate exists. */
 export function suggest(word: string, candidates: string[]): string {
+  // A candidate that extends what was typed (a truncated id) beats a merely close one.
+  const extended = candidates.filter((c) => c !== word && c.startsWith(word) && word.length >= 3).sort((a, b) => a.length - b.length)[0];
+  if (extended !== undefined) return `; did you mean "${extended}"?`;
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

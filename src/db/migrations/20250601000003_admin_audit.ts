@@ -12,7 +12,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('tenant', 128);
     t.text('details');
     t.string('prev_hash', 64).notNullable();
-    t.string('hash', 64).notNullable().index();
+    t.string('hash', 64).notNullable();
   });
 }
 

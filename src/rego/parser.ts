@@ -161,6 +161,8 @@ class Parser {
   /** The ref each call operator was written as (rule heads need its terms). */
   private readonly callRefs = new WeakMap<CallTerm, Term[]>();
   private readonly written = new WeakMap<Rule | ElseClause, Written>();
+  /** OPA's hint for the next error: a v0 module using `in`/`every` without importing them. */
+  private hint: string | undefined;
   private futureImported = false;
   private regoV1Imported = false;
 
@@ -226,7 +228,9 @@ class Parser {
   }
 
   private fail(msg: string, loc: Location = this.loc): never {
-    throw new SyntaxFail(msg, loc);
+    const hint = this.hint;
+    this.hint = undefined;
+    throw new SyntaxFail(hint ? `${msg} (hint: ${hint})` : msg, loc);
   }
 
   /** OPA's "unexpected X token[: note]". */
@@ -617,6 +621,10 @@ class Parser {
 
   private parseLiteral(): Expr {
     const loc = this.loc;
+    this.hint = undefined;
+    if (this.version === 0 && !this.keywords.has('every') && this.looksLike(['every', 'ident', 'in'])) {
+      this.hint = '`import future.keywords.every` for `every x in xs { ... }` expressions';
+    }
     if (this.keywordStartsRef()) return this.parseLiteralExpr(false, loc);
     let negated = false;
     if (this.isKw('not')) {
@@ -665,7 +673,20 @@ class Parser {
     return withs;
   }
 
+  /** Whether the next tokens are these (`ident` matches any word, `,` a comma, others that word). */
+  private looksLike(words: string[]): boolean {
+    return words.every((w, i) => {
+      const t = this.tokens[this.pos + i];
+      if (t === undefined) return false;
+      if (w === ',') return t.kind === ',';
+      return t.kind === 'ident' && (w === 'ident' || t.text === w);
+    });
+  }
+
   private parseSome(loc: Location): Expr {
+    if (this.version === 0 && !this.keywords.has('in') && (this.looksLike(['some', 'ident', 'in']) || this.looksLike(['some', 'ident', ',', 'ident', 'in']))) {
+      this.hint = '`import future.keywords.in` for `some x in xs` expressions';
+    }
     const save = this.pos;
     this.next();
     const attempt = this.attempt(() => this.parseTermInfixCall());

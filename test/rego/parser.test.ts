@@ -180,6 +180,9 @@ describe('rego parser', () => {
 
     it('turns future keywords on only when imported', () => {
       expect(parseErrors(() => mod('package a\np { 1 in [1] }', 0))).to.deep.equal(['unexpected ident token: expected \\n or ; or }']);
+      expect(parseErrors(() => mod('package a\np { some k, v in [1] }', 0))).to.deep.equal([
+        'unexpected ident token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)',
+      ]);
       expect(rules('package a\nimport future.keywords.in\np { 1 in [1] }', 0)).to.have.length(1);
       expect(rules('package a\nimport future.keywords\np contains 1 if { every x in [1] { x > 0 } }', 0)[0].head.kind).to.equal('multi');
       // `contains` is a plain name (the builtin) without the import.

@@ -203,11 +203,15 @@ ajv.addVocabulary(['x-expected', 'x-name']);
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** Compiles (once per schema object) a draft 2020-12 schema. */
+/**
+ * Compiles (once per schema object) a draft 2020-12 schema. A schema whose
+ * `$id` ajv already knows is not compiled again (ajv refuses duplicate ids).
+ */
 export function compileSchema(schema: JsonSchema): ValidateFunction {
   const cached = compiled.get(schema);
   if (cached) return cached;
-  const fn = ajv.compile(schema);
+  const known = typeof schema.$id === 'string' ? ajv.getSchema(schema.$id) : undefined;
+  const fn = known ?? ajv.compile(schema);
   compiled.set(schema, fn);
   return fn;
 }

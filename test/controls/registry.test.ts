@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRegistry, checkRegistry, coverage, loadRegistry } from '../../src/controls/index.js';
+import { buildRegistry, catalogueSchema, checkRegistry, controlSchema, coverage, loadRegistry } from '../../src/controls/index.js';
 import type { EnforcementPointInfo, Registry } from '../../src/controls/index.js';
 
 // Tests run from dist/test/controls; the shipped registry is in the source tree.
@@ -193,4 +193,19 @@ describe('catalogue and control schemas', () => {
     expect(dup.errors.map((e) => e.message)).to.deep.equal(['controls/d.yaml:1:5: control "CTL-A" is already defined by controls/c.yaml']);
     expect(dup.registry.controls().map((c) => c.id)).to.deep.equal(['CTL-A']);
   });
+});
+
+describe('published JSON Schemas', () => {
+  // controls/schemas/*.json are for editors (yaml-language-server); the TypeScript objects are the source.
+  const regenerate =
+    "node --input-type=module -e \"import { catalogueSchema as a, controlSchema as b } from './dist/src/controls/schemas.js'; import { writeFileSync as w } from 'node:fs'; w('controls/schemas/catalogue.schema.json', JSON.stringify(a, null, 2) + '\\n'); w('controls/schemas/control.schema.json', JSON.stringify(b, null, 2) + '\\n');\"";
+  for (const [file, schema] of [
+    ['catalogue.schema.json', catalogueSchema],
+    ['control.schema.json', controlSchema],
+  ] as const) {
+    it(`controls/schemas/${file} matches src/controls/schemas.ts`, async () => {
+      const text = await readFile(join(shipped, 'schemas', file), 'utf8');
+      expect(JSON.parse(text), `out of date; regenerate with: ${regenerate}`).to.deep.equal(schema);
+    });
+  }
 });

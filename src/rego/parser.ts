@@ -62,11 +62,14 @@ export function parseTerm(text: string, opts: ParseOptions & { file?: string } =
 // ---------------------------------------------------------------------------
 // Errors
 
-/** A syntax error; backtracking may catch it and try another reading. */
-class SyntaxFail extends Error {
-  constructor(readonly detail: string, readonly loc: Location) {
-    super(detail);
-  }
+/**
+ * A syntax error; backtracking may catch it and try another reading. Not an
+ * Error subclass on purpose: speculative parses throw many of these, and
+ * capturing a stack trace for each would dominate parse time. `run` turns
+ * the one that escapes into a CompileError.
+ */
+class SyntaxFail {
+  constructor(readonly detail: string, readonly loc: Location) {}
 }
 
 /** A limit was exceeded; never caught by backtracking. */
@@ -271,6 +274,8 @@ class Parser {
   }
 
   private parseStatement(): Statement {
+    // Backtracking never reaches into an earlier statement.
+    this.memo.clear();
     if (this.isWord('package')) return this.parsePackage();
     if (this.isWord('import')) {
       const imp = this.parseImport();

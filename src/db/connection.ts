@@ -13,6 +13,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** Base directory for relative SQLite paths (default: the working directory). */
   cwd?: string;
+  /** Where knex's own warnings go (default: the console). */
+  log?: (level: 'warn' | 'error' | 'debug', message: string) => void;
 }
 
 /** An open database: the knex instance plus what callers need to know about it. */
@@ -82,6 +84,16 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
       searchPath: options.schema ? [options.schema] : undefined,
       acquireConnectionTimeout: timeoutMs,
       pool: { min: 0, max: options.poolMax ?? 10 },
+    };
+  }
+  const log = options.log;
+  if (log) {
+    const fmt = (m: unknown) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m));
+    config.log = {
+      warn: (m: unknown) => log('warn', fmt(m)),
+      error: (m: unknown) => log('error', fmt(m)),
+      deprecate: (m: unknown) => log('warn', fmt(m)),
+      debug: (m: unknown) => log('debug', fmt(m)),
     };
   }
   const knex = knexFactory(config);

@@ -1,5 +1,5 @@
 export { canonicalJson, parseJson, sha256Hex, RawJson, type Json, type Canonicalizable } from './canonical.js';
-export { applyMask, parseMaskRules, cloneJson, MaskRuleError, type MaskableEvent, type MaskRule } from './mask.js';
+export { applyMask, applyMaskRules, parseMaskRules, cloneJson, MaskRuleError, type MaskableEvent, type MaskRule } from './mask.js';
 export { LedgerError, LedgerUnavailableError, DuplicateRecordError, InvalidRecordError, isLedgerError, type LedgerErrorCode } from './errors.js';
 export { GENESIS_HASH, chainHash, type GroupCommitOptions, type GroupCommitStats } from './chain.js';
 export { deriveOutcome, type DecisionInput, type DecisionRecord, type AppendedRecord } from './record.js';

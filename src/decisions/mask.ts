@@ -66,19 +66,24 @@ export function parseMaskRules(value: unknown): MaskRule[] {
 }
 
 /**
- * Returns a masked copy of `event`; the argument is left untouched (its result
- * is what the caller answers with). `rules` is the mask rule's value, or
- * rules from `parseMaskRules`.
+ * Returns a masked copy of `event` (plain JSON data); the argument is left
+ * untouched, since its result is what the caller answers with. `maskValue` is
+ * the JSON form of the mask rule's value; throws `MaskRuleError` when OPA
+ * would reject it.
  */
-export function applyMask<E extends MaskableEvent>(event: E, rules: unknown): E {
-  const parsed = isRuleList(rules) ? rules : parseMaskRules(rules);
+export function applyMask<E extends MaskableEvent>(event: E, maskValue: unknown): E {
+  return applyMaskRules(event, parseMaskRules(maskValue));
+}
+
+/** `applyMask` with rules parsed once by `parseMaskRules`. */
+export function applyMaskRules<E extends MaskableEvent>(event: E, rules: readonly MaskRule[]): E {
   const out: E = { ...event };
   for (const root of ['input', 'result', 'nd_builtin_cache'] as const) {
     if (out[root] !== undefined) out[root] = cloneJson(out[root] as Json);
   }
   if (event.erased) out.erased = [...event.erased];
   if (event.masked) out.masked = [...event.masked];
-  for (const rule of parsed) applyRule(out, rule);
+  for (const rule of rules) applyRule(out, rule);
   return out;
 }
 
@@ -209,10 +214,6 @@ function stringField(o: { [key: string]: unknown }, key: string): string {
     throw new MaskRuleError(`invalid "${key}" value: ${typeof v === 'string' ? v : describe(v)} ${goType(v)}`);
   }
   return v;
-}
-
-function isRuleList(x: unknown): x is MaskRule[] {
-  return Array.isArray(x) && x.length > 0 && x.every((r) => typeof r === 'object' && r !== null && 'pointer' in r && 'parts' in r);
 }
 
 function isPlainObject(x: unknown): x is { [key: string]: Json } {

@@ -278,10 +278,13 @@ forEachBackend('decision ledger', (get, backend) => {
 
     if (backend.name === 'PostgreSQL') {
       it('rejects with ledger_unavailable when the server does not answer', async () => {
-        const db = await openDatabase('postgres://postgres@127.0.0.1:1/nowhere', { timeoutMs: 1000 });
+        const warnings: string[] = [];
+        const db = await openDatabase('postgres://postgres@127.0.0.1:1/nowhere', { timeoutMs: 1000, log: (_level, m) => warnings.push(m) });
         const l = new DecisionLedger(db);
         try {
-          await expectLedgerError(l.append(decision(1)), 'ledger_unavailable');
+          const err = await expectLedgerError(l.append(decision(1)), 'ledger_unavailable');
+          expect(err.message).to.match(/could not be written/);
+          expect(warnings.join('\n')).to.match(/ECONNREFUSED/);
         } finally {
           await l.close();
           await db.close();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { applyMask, MaskRuleError, type Json, type MaskableEvent } from '../../src/decisions/index.js';
+import { applyMask, applyMaskRules, MaskRuleError, parseMaskRules, type Json, type MaskableEvent } from '../../src/decisions/index.js';
 
 type Event = MaskableEvent & { decision_id?: string };
 
@@ -54,6 +54,12 @@ describe('decision log masking (OPA semantics)', () => {
     expect(mask({ input: { foo: [1, 2, 3] } }, ['/input/foo/1'])).to.deep.equal({ input: { foo: [1, 3] }, erased: ['/input/foo/1'] });
     expect(mask({ input: { foo: [1, 2] } }, [{ op: 'upsert', path: '/input/foo/0', value: 'x' }])).to.deep.equal({ input: { foo: ['x', 2] }, masked: ['/input/foo/0'] });
     expect(mask({ input: { foo: [1] } }, [{ op: 'upsert', path: '/input/foo/3', value: 'x' }])).to.deep.equal({ input: { foo: [1] } });
+  });
+
+  it('applies rules parsed once to many events', () => {
+    const rules = parseMaskRules(['/input/password']);
+    expect(applyMaskRules({ input: { password: 'a', u: 1 } }, rules)).to.deep.equal({ input: { u: 1 }, erased: ['/input/password'] });
+    expect(applyMaskRules({ input: { u: 2 } }, rules)).to.deep.equal({ input: { u: 2 } });
   });
 
   it('masks nd_builtin_cache too', () => {

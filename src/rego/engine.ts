@@ -10,12 +10,13 @@
  *   engine.evalRef('data.authz.allow', input)  // fast path: the value or undefined
  */
 import type { Module, RegoVersion } from './ast.js';
-import { compileModules, type CompiledPolicy } from './compile/index.js';
+import { compileModules, type CompiledPolicy, type DocNode } from './compile/index.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
 import type { ModuleEnv } from './compile/scope.js';
 import { DEFAULT_LIMITS, newBudget, type EvalContext, type EvalLimits } from './eval/context.js';
 import { navData, nodeValue, type Step } from './eval/navigate.js';
 import { EvalError, type Location } from './errors.js';
+import type { BuiltinContext } from './builtins/index.js';
 import { parseModule, parseQuery } from './parser.js';
 import { fromJSON, RObject, type Value } from './value.js';
 
@@ -62,11 +63,22 @@ function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 }
 
+/** Builtin state of one query; the clock and the cache are made only when a builtin asks. */
+class QueryBuiltinContext implements BuiltinContext {
+  private now: bigint | undefined;
+  private memo: Map<string, Value> | undefined;
+  constructor(readonly strict: boolean, now?: bigint) { this.now = now; }
+  get nowNs(): bigint { return (this.now ??= nowNs()); }
+  get cache(): Map<string, Value> { return (this.memo ??= new Map()); }
+}
+
 export class Engine {
   private readonly modules = new Map<string, Module>();
   private data: Value = new RObject();
   private compiled: CompiledPolicy | undefined;
   private readonly limits: EvalLimits;
+  private readonly refCache = new Map<string, { node: DocNode; steps: Step[] }>();
+  private refCachePolicy: CompiledPolicy | undefined;
 
   constructor(opts: { limits?: Partial<EvalLimits> } = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -118,9 +130,24 @@ export class Engine {
    * (`data.a.b` or `a/b`), or undefined.
    */
   evalRef(ref: string, opts: EvalOptions = {}): Value | undefined {
-    const policy = this.compile();
-    const path = refPath(ref);
+    const target = this.resolveRef(ref);
     const c = this.context(opts);
+    if (target.steps.length === 0) return nodeValue(target.node, c);
+    let out: Value | undefined;
+    navData(target.node, target.steps, 0, [], c, (v) => { out = v; return true; });
+    return out;
+  }
+
+  /** The tree node a reference starts from, resolved once per policy and reference. */
+  private resolveRef(ref: string): { node: DocNode; steps: Step[] } {
+    const policy = this.compile();
+    if (this.refCachePolicy !== policy) {
+      this.refCache.clear();
+      this.refCachePolicy = policy;
+    }
+    let target = this.refCache.get(ref);
+    if (target) return target;
+    const path = refPath(ref);
     let node = policy.tree;
     let i = 0;
     for (; i < path.length; i++) {
@@ -129,11 +156,10 @@ export class Engine {
       if (!next) break;
       node = next;
     }
-    if (i === path.length) return nodeValue(node, c);
     const steps: Step[] = path.slice(i).map((p) => ({ kind: 'value', fn: () => p }));
-    let out: Value | undefined;
-    navData(node, steps, 0, [], c, (v) => { out = v; return true; });
-    return out;
+    target = { node, steps };
+    if (this.refCache.size < 10_000) this.refCache.set(ref, target);
+    return target;
   }
 
   /** @internal */
@@ -144,7 +170,7 @@ export class Engine {
       input: opts.input,
       data: this.data,
       cache: new Map(),
-      builtin: { nowNs: opts.nowNs ?? nowNs(), cache: new Map(), strict },
+      builtin: new QueryBuiltinContext(strict, opts.nowNs),
       strict,
       budget: newBudget(limits),
       dataOverrides: undefined,

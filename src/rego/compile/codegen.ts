@@ -198,9 +198,42 @@ function dataRefValue(steps: Step[], cx: CompileContext, _loc: Location, consts?
   const names = consts ?? steps.map((s) => (s.kind === 'value' ? constName(s.fn) : undefined));
   const { node, i } = dataStart(steps, names, cx);
   if (i === steps.length) return (_f, c) => nodeValue(node, c);
+  const base = baseFastPath(node, steps, names, i);
+  if (base) return base;
   return (f, c) => {
     let out: Value | undefined;
     navData(node, steps, i, f, c, (v) => { out = v; return true; });
+    return out;
+  };
+}
+
+/**
+ * A reference that leaves the rule tree at a constant key reads the base
+ * document directly (no tree walk, no path allocation) unless `with data…`
+ * overrides are in force.
+ */
+function baseFastPath(node: DocNode, steps: readonly Step[], names: readonly (string | undefined)[], i: number): ValueFn | undefined {
+  if (node.ruleSet || names[i] === undefined || node.children.has(names[i]!)) return undefined;
+  let j = i;
+  while (j < steps.length && names[j] !== undefined) j++;
+  const basePath = [...node.path, ...(names.slice(i, j) as string[])];
+  const rest = steps.slice(j);
+  const slow = (f: Frame, c: EvalContext): Value | undefined => {
+    let out: Value | undefined;
+    navData(node, steps, i, f, c, (v) => { out = v; return true; });
+    return out;
+  };
+  return (f, c) => {
+    if (c.dataOverrides) return slow(f, c);
+    let v: Value | undefined = c.data;
+    for (const p of basePath) {
+      if (!(v instanceof RObject)) return undefined;
+      v = v.get(p);
+      if (v === undefined) return undefined;
+    }
+    if (rest.length === 0) return v;
+    let out: Value | undefined;
+    navValue(v, rest, 0, f, c, (x) => { out = x; return true; });
     return out;
   };
 }
@@ -346,6 +379,19 @@ function refGen(t: RefTerm, cx: CompileContext, B: Bound): GenFn {
   const { head, steps } = plan;
   if (head.kind === 'root' && head.root === 'data') {
     const { node, i } = dataStart(steps, plan.names, cx);
+    const constPrefix = plan.names.slice(i).findIndex((n) => n === undefined);
+    const n = constPrefix < 0 ? steps.length - i : constPrefix;
+    if (n > 0) {
+      const base = baseFastPath(node, steps.slice(0, i + n), plan.names, i);
+      if (base) {
+        const rest = steps.slice(i + n);
+        return (f, c, k) => {
+          if (c.dataOverrides) return navData(node, steps, i, f, c, k);
+          const v = base(f, c);
+          return v === undefined ? false : navValue(v, rest, 0, f, c, k);
+        };
+      }
+    }
     return (f, c, k) => navData(node, steps, i, f, c, k);
   }
   const hg = headAsGen(head);

@@ -3,7 +3,7 @@
  * Unicode code points, as Go's rune-based implementations do, never UTF-16 units.
  */
 import { BuiltinError } from '../errors.js';
-import { isInteger, RSet, toBigInt, typeName, type Value } from '../value.js';
+import { formatNumber, isInteger, RObject, RSet, stringifyJSON, toBigInt, typeName, type Value } from '../value.js';
 import type { BuiltinDef } from './contract.js';
 import { builtinError, int, num, obj, str, typeError } from './args.js';
 
@@ -159,6 +159,67 @@ function anyPrefixMatch(strs: string[], prefixes: string[]): boolean {
 
 const reverse = (s: string): string => [...s].reverse().join('');
 
+/** Go's fmt %v of a value as text/template prints it (maps as map[k:v], arrays as [a b]). */
+function goPrint(v: Value): string {
+  if (v === null) return '<no value>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return formatNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v) || v instanceof RSet) return '[' + (Array.isArray(v) ? v : v.values()).map(goPrint).join(' ') + ']';
+  const entries = v.entries().map(([k, x]) => [typeof k === 'string' ? k : stringifyJSON(k), x] as const);
+  entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return 'map[' + entries.map(([k, x]) => `${k}:${goPrint(x)}`).join(' ') + ']';
+}
+
+/**
+ * strings.render_template for the simple subset of Go's text/template:
+ * `{{.a.b}}` field actions (with `{{-`/`-}}` trimming) and comment actions.
+ * Other actions (if, range, pipelines, functions) are reported as unsupported.
+ */
+function renderTemplate(fn: string, args: Value[]): string {
+  const tpl = str(fn, args, 0);
+  const vars = obj(fn, args, 1);
+  let out = '';
+  let i = 0;
+  while (i < tpl.length) {
+    const open = tpl.indexOf('{{', i);
+    if (open < 0) { out += tpl.slice(i); break; }
+    let textEnd = open;
+    let start = open + 2;
+    if (tpl.startsWith('- ', start) || tpl.startsWith('-\t', start) || tpl.startsWith('-\n', start)) { // {{- trims preceding space
+      start++;
+      out += tpl.slice(i, textEnd).replace(/[ \t\r\n]+$/, '');
+      textEnd = -1;
+    }
+    if (textEnd >= 0) out += tpl.slice(i, textEnd);
+    const close = tpl.indexOf('}}', start);
+    if (close < 0) throw builtinError(fn, `template: template:1: unclosed action`);
+    let body = tpl.slice(start, close);
+    let trimAfter = false;
+    if (/[ \t\r\n]-$/.test(body)) { trimAfter = true; body = body.slice(0, -1); }
+    i = close + 2;
+    if (trimAfter) while (i < tpl.length && ' \t\r\n'.includes(tpl[i])) i++;
+    const action = body.trim();
+    if (action.startsWith('/*') && action.endsWith('*/')) continue;
+    const field = /^((?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)$/.exec(action);
+    if (!field) throw builtinError(fn, `unsupported template action {{${action}}}`);
+    let v: Value = vars;
+    if (action !== '.') {
+      for (const key of action.slice(1).split('.')) {
+        const next: Value | undefined = v instanceof RObject ? v.get(key) : undefined;
+        if (next === undefined) {
+          const line = 1 + (tpl.slice(0, open).match(/\n/g)?.length ?? 0);
+          const col = start + body.lastIndexOf('.') - (tpl.lastIndexOf('\n', open) + 1); // Go points at the last field
+          throw builtinError(fn, `template: template:${line}:${col}: executing "template" at <${action}>: map has no entry for key "${key}"`);
+        }
+        v = next;
+      }
+    }
+    out += goPrint(v);
+  }
+  return out;
+}
+
 function s1(name: string, f: (s: string) => Value): BuiltinDef {
   return { name, args: ['string'], fn: (args) => f(str(name, args, 0)) };
 }
@@ -213,4 +274,5 @@ export const builtins: BuiltinDef[] = [
     ),
   },
   s2('strings.count', countOccurrences),
+  { name: 'strings.render_template', args: ['string', 'object'], fn: (args) => renderTemplate('strings.render_template', args) },
 ];

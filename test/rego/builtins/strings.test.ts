@@ -95,3 +95,24 @@ describe('string builtins', () => {
       'strings.any_suffix_match', set(1), 'a');
   });
 });
+
+describe('strings.render_template', () => {
+  const vars = RObject.fromEntries([
+    ['user', RObject.fromEntries([['name', 'bob']])], ['n', 1.5], ['l', [1, 'a']],
+    ['m', RObject.fromEntries([['b', 2], ['a', true]])], ['z', null], ['x', 1],
+  ]);
+
+  it('renders field actions as Go text/template prints them', () => {
+    expect(call('strings.render_template', 'Hi {{ .user.name }}! n={{.n}} {{.l}} {{.m}} {{.z}}', vars))
+      .to.equal('Hi bob! n=1.5 [1 a] map[a:true b:2] <no value>');
+    expect(call('strings.render_template', 'a  {{- .x -}}  b', vars)).to.equal('a1b');
+  });
+
+  it('fails on missing keys (missingkey=error) and unsupported actions', () => {
+    expectError('eval_builtin_error',
+      'strings.render_template: template: template:2:5: executing "template" at <.foo>: map has no entry for key "foo"',
+      'strings.render_template', 'line1\n  {{ .foo }}', vars);
+    expectError('eval_builtin_error', 'strings.render_template: unsupported template action {{range .l}}',
+      'strings.render_template', '{{range .l}}{{.}}{{end}}', vars);
+  });
+});

@@ -852,7 +852,7 @@ export const builtins: BuiltinDef[] = [
   matchDef('re_match', true),
   {
     name: 'regex.is_valid',
-    args: ['any'],
+    args: ['string'], // declared string (a literal non-string is a type error), yet false at run time, as in OPA
     fn: (args) => {
       if (typeof args[0] !== 'string') return false;
       try { compileRegex(args[0]); return true; } catch (e) {

@@ -2,24 +2,55 @@
  * The policy part: loading policy trees (Rego, YAML policy documents, data),
  * compiling YAML policies to Rego, and enforcement-point bookkeeping.
  */
-import type { Engine, Module, TestRun } from '../rego/index.js';
+import type { Module } from '../rego/index.js';
 import type { PolicyDocumentFile } from './loader.js';
+import { compileYamlDocuments, type CompileOptions } from './yaml-compile.js';
+import { enforcementPoints } from './enforcement.js';
 
 export { loadPolicyTree, LoadError, type LoadedTree, type PolicyDocumentFile } from './loader.js';
+export {
+  enforcementPointReport,
+  enforcementPoints,
+  type EnforcementPoint,
+  type EnforcementPointLocation,
+  type EnforcementPointReport,
+  type EnforcementPointStatus,
+} from './enforcement.js';
+export {
+  COMPILE_RULES,
+  CONFIG_PACKAGES,
+  PolicyCompileError,
+  compilePolicy,
+  compileYamlDocuments,
+  formatPolicyError,
+  generateRego,
+  type CompileOptions,
+  type CompiledDocument,
+} from './yaml-compile.js';
+export { PolicyError, PolicyErrors } from './yaml-schema.js';
 
-/** Compiles YAML policy documents to Rego modules. */
-export function compileDocuments(docs: readonly PolicyDocumentFile[]): Module[] {
-  if (docs.length) throw new Error(`${docs[0].file}: YAML policy documents are not supported yet`);
-  return [];
+export interface CompileDocumentsOptions {
+  /**
+   * The tree's Rego modules: Exceptions must name one of their enforcement
+   * points, and one marked `custom.waivable: true`.
+   */
+  modules?: readonly Module[];
+  /** The time Exceptions are judged against (default: now). */
+  now?: Date;
 }
 
-export interface EnforcementPointReport {
-  total: number;
-  tested: number;
-  untested: string[];
+/** Options for the YAML compiler derived from the Rego modules of the same tree. */
+export function compileOptionsFor(opts: CompileDocumentsOptions): CompileOptions {
+  if (!opts.modules) return { now: opts.now };
+  const eps = enforcementPoints(opts.modules);
+  return {
+    now: opts.now,
+    enforcementPoints: new Set(eps.map((e) => e.id)),
+    waivable: new Set(eps.filter((e) => e.waivable).map((e) => e.id)),
+  };
 }
 
-/** Enforcement points (rules with `# METADATA custom.id`) and whether a passing test reached them. */
-export function enforcementPointReport(_engine: Engine, _run: TestRun): EnforcementPointReport {
-  return { total: 0, tested: 0, untested: [] };
+/** Compiles YAML policy documents to Rego modules; throws PolicyCompileError with every problem. */
+export function compileDocuments(docs: readonly PolicyDocumentFile[], opts: CompileDocumentsOptions = {}): Module[] {
+  return compileYamlDocuments(docs, compileOptionsFor(opts)).map((d) => d.module);
 }

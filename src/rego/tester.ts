@@ -37,6 +37,8 @@ export interface TestRun {
   errored: number;
   skipped: number;
   coverage?: CoverageReport;
+  /** Per test name, the `file:row` of every expression that test evaluated (with `perTestCoverage`). */
+  testCoverage?: Map<string, Set<string>>;
 }
 
 function testRules(modules: readonly Module[]): { path: string[]; loc: Location; skip: boolean }[] {
@@ -59,12 +61,17 @@ function testRules(modules: readonly Module[]): { path: string[]; loc: Location;
   return out;
 }
 
-/** Runs every test rule of the engine's modules; `filter` is a regex on test names. */
-export function runTests(engine: Engine, opts: { filter?: RegExp; coverage?: boolean; timeoutMs?: number } = {}): TestRun {
+/**
+ * Runs every test rule of the engine's modules; `filter` is a regex on test
+ * names. `perTestCoverage` records what each test evaluated, so callers can
+ * tell which rules a passing test reached (enforcement-point reports).
+ */
+export function runTests(engine: Engine, opts: { filter?: RegExp; coverage?: boolean; perTestCoverage?: boolean; timeoutMs?: number } = {}): TestRun {
   engine.compile();
   const modules = engine.getModules();
   const results: TestResult[] = [];
   const covered = opts.coverage ? new Set<string>() : undefined;
+  const testCoverage = opts.perTestCoverage ? new Map<string, Set<string>>() : undefined;
   for (const t of testRules(modules)) {
     const name = 'data.' + t.path.join('.');
     if (opts.filter && !opts.filter.test(name)) continue;
@@ -76,14 +83,19 @@ export function runTests(engine: Engine, opts: { filter?: RegExp; coverage?: boo
     const start = process.hrtime.bigint();
     let status: TestResult['status'];
     let error: TestResult['error'];
+    const mine = testCoverage ? new Set<string>() : covered;
     try {
-      const v: Value | undefined = engine.evalRef(name, { coverage: covered, limits: opts.timeoutMs ? { maxMillis: opts.timeoutMs } : undefined, print: () => undefined });
+      const v: Value | undefined = engine.evalRef(name, { coverage: mine, limits: opts.timeoutMs ? { maxMillis: opts.timeoutMs } : undefined, print: () => undefined });
       status = v === true ? 'pass' : 'fail';
     } catch (e) {
       status = 'error';
       error = e instanceof RegoError ? { code: e.code, message: e.message } : { code: 'internal_error', message: e instanceof Error ? e.message : String(e) };
     }
     const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (testCoverage && mine) {
+      testCoverage.set(name, mine);
+      if (covered) for (const row of mine) covered.add(row);
+    }
     results.push({ ...base, status, durationMs, ...(error ? { error } : {}) });
   }
   const count = (s: TestResult['status']) => results.filter((r) => r.status === s).length;
@@ -94,6 +106,7 @@ export function runTests(engine: Engine, opts: { filter?: RegExp; coverage?: boo
     errored: count('error'),
     skipped: count('skip'),
     ...(covered ? { coverage: coverageReport(modules, covered) } : {}),
+    ...(testCoverage ? { testCoverage } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Engine } from '../../rego/index.js';
 import { loadPolicyTree } from '../../policy/loader.js';
-import { compileDocuments } from '../../policy/index.js';
+import { PolicyErrors, compileDocuments } from '../../policy/index.js';
 import { flagBool, flagChoice, parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { errorLines, errorObjects, plural } from '../output.js';
@@ -20,7 +20,7 @@ Exit status: 0 when everything compiles, 1 on any error.`,
     try {
       const tree = loadPolicyTree(args.positionals, { regoVersion: flagBool(args, 'v0-compatible') ? 0 : 1 });
       const engine = new Engine();
-      for (const m of [...tree.modules, ...compileDocuments(tree.documents)]) engine.addParsedModule(m);
+      for (const m of [...tree.modules, ...compileDocuments(tree.documents, { modules: tree.modules })]) engine.addParsedModule(m);
       engine.setData(tree.data);
       engine.compile();
       const n = engine.getModules().length;
@@ -28,9 +28,10 @@ Exit status: 0 when everything compiles, 1 on any error.`,
       else console.error(`${plural(n, 'module')} checked, no errors`);
       return 0;
     } catch (e) {
-      if (format === 'json') console.log(JSON.stringify({ errors: errorObjects(e) }, null, 2));
+      // YAML policy errors are several located problems in one exception: one entry each.
+      if (format === 'json') console.log(JSON.stringify({ errors: e instanceof PolicyErrors ? e.errors.map((x) => x.toJSON()) : errorObjects(e) }, null, 2));
       else {
-        const lines = errorLines(e);
+        const lines = errorLines(e).flatMap((l) => l.split('\n'));
         console.error(`${plural(lines.length, 'error')} occurred:`);
         for (const l of lines) console.error(l);
       }

@@ -35,7 +35,7 @@ export const command: Command = {
       if (paths.length) {
         const tree = loadPolicyTree(paths, { regoVersion });
         const { compileDocuments } = await import('../../policy/index.js');
-        for (const m of [...tree.modules, ...compileDocuments(tree.documents)]) engine.addParsedModule(m);
+        for (const m of [...tree.modules, ...compileDocuments(tree.documents, { modules: tree.modules })]) engine.addParsedModule(m);
         engine.setData(tree.data);
       }
       let input: Value | undefined;

@@ -24,7 +24,7 @@ Exit status: 0 when all tests pass, 2 when any fails or errors, 1 on compile err
     const engine = new Engine();
     try {
       const tree = loadPolicyTree(args.positionals, { regoVersion: flagBool(args, 'v0-compatible') ? 0 : 1 });
-      for (const m of [...tree.modules, ...compileDocuments(tree.documents)]) engine.addParsedModule(m);
+      for (const m of [...tree.modules, ...compileDocuments(tree.documents, { modules: tree.modules })]) engine.addParsedModule(m);
       engine.setData(tree.data);
       engine.compile();
     } catch (e) {
@@ -34,14 +34,16 @@ Exit status: 0 when all tests pass, 2 when any fails or errors, 1 on compile err
     }
     const filter = flagString(args, 'run');
     const coverage = flagBool(args, 'coverage');
-    const run = runTests(engine, { filter: filter ? new RegExp(filter) : undefined, coverage });
+    const run = runTests(engine, { filter: filter ? new RegExp(filter) : undefined, coverage, perTestCoverage: true });
     const points = enforcementPointReport(engine, run);
     if (format === 'json') {
-      printJSON(coverage ? { ...run.coverage, tests: run.results } : { tests: run.results, enforcement_points: points });
+      const eps = { total: points.total, tested: points.tested, untested: points.untested, points: points.points.map(({ id, controls, tested, tests, location }) => ({ id, controls, tested, tests, location })) };
+      printJSON(coverage ? { ...run.coverage, tests: run.results } : { tests: run.results, enforcement_points: eps });
     } else {
       printPretty(run, flagBool(args, 'verbose'));
       if (points.total > 0) {
-        console.log(`Enforcement points: ${points.total}, each with a passing test: ${points.tested}/${points.total}`);
+        const all = points.tested === points.total;
+        console.log(`Enforcement points: ${points.total}; with at least one passing test: ${points.tested}/${points.total}${all ? ' (every enforcement point is tested)' : ''}`);
         for (const id of points.untested) console.log(`  untested: ${id}`);
       }
     }

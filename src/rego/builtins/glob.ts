@@ -20,7 +20,12 @@ type Node =
   | { kind: 'class'; test: (r: string) => boolean }
   | { kind: 'alt'; alts: Node[][] };
 
-class GlobSyntaxError extends Error {}
+/** OPA words every bad pattern as a syntax error; the detail says which. */
+class GlobSyntaxError extends Error {
+  constructor(detail: string) {
+    super(`syntax error in pattern: ${detail}`);
+  }
+}
 
 /** Parses a pattern into a sequence of nodes (gobwas's lexer and parser rules). */
 function parseGlob(pattern: string): Node[] {

@@ -26,6 +26,7 @@ import { builtins as encodingBuiltins } from './encoding.js';
 import { builtins as cryptoBuiltins } from './crypto.js';
 import { builtins as jwtBuiltins } from './jwt.js';
 import { builtins as graphBuiltins } from './graph.js';
+import { builtins as uriBuiltins } from './uri.js';
 
 const families: readonly (readonly BuiltinDef[])[] = [
   comparisonBuiltins,
@@ -51,6 +52,7 @@ const families: readonly (readonly BuiltinDef[])[] = [
   cryptoBuiltins,
   jwtBuiltins,
   graphBuiltins,
+  uriBuiltins,
 ];
 
 function buildRegistry(): ReadonlyMap<string, BuiltinDef> {

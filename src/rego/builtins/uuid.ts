@@ -88,6 +88,13 @@ function parse(args: Value[]): Value | undefined {
       const domain = bytes[9];
       out.set('domain', domain === 0 ? 'Person' : domain === 1 ? 'Group' : domain === 2 ? 'Org' : `Domain${domain}`);
     }
+  } else if (version === 6) {
+    // RFC 9562: version 1's timestamp with its fields in big-endian order.
+    const ticks = (be(0, 6) << 12n) | (be(6, 8) & 0xfffn);
+    out.set('time', normalizeBig(wrapInt64((ticks - GREGORIAN_TO_UNIX_100NS) * 100n)));
+  } else if (version === 7) {
+    // RFC 9562: milliseconds since the Unix epoch in the first 48 bits.
+    out.set('time', normalizeBig(be(0, 6) * 1_000_000n));
   }
   return out;
 }

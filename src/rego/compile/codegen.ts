@@ -462,7 +462,78 @@ function compositeGen(t: Term & { type: 'array' | 'set' | 'object' }, cx: Compil
 // ---------------------------------------------------------------------------
 // Patterns (unification of a term with a value)
 
+/** Unifies a term with one value without a continuation: binds or compares, nothing to backtrack. */
+export type PatTest = (v: Value, f: Frame, c: EvalContext) => boolean;
+
+/**
+ * The semi-deterministic form of `patFn`, or null when the pattern needs to
+ * iterate. Bindings are never undone: a slot is only read where it is
+ * statically bound, and it is rebound whenever control passes its binder again.
+ */
+export function patTest(t: Term, cx: CompileContext, B: Bound): PatTest | null {
+  if (t.type === 'var') {
+    const r = cx.scope.resolve(t);
+    if (r.kind === 'local') {
+      const slot = r.slot;
+      if (!B.has(slot)) {
+        B.add(slot);
+        return (v, f) => { f[slot] = v; return true; };
+      }
+      return (v, f) => equals(f[slot] as Value, v);
+    }
+  }
+  if (t.type === 'array') {
+    const items: PatTest[] = [];
+    for (const x of t.items) {
+      const p = patTest(x, cx, B);
+      if (!p) return null;
+      items.push(p);
+    }
+    const n = items.length;
+    return (v, f, c) => {
+      if (!Array.isArray(v) || v.length !== n) return false;
+      for (let i = 0; i < n; i++) if (!items[i](v[i], f, c)) return false;
+      return true;
+    };
+  }
+  if (t.type === 'object' && groundValue(t) === undefined) {
+    const keys: ValueFn[] = [];
+    const vals: PatTest[] = [];
+    for (const [kt, vt] of t.entries) {
+      const kf = valueFn(kt, cx, B);
+      if (!kf) return null;
+      const p = patTest(vt, cx, B);
+      if (!p) return null;
+      keys.push(kf);
+      vals.push(p);
+    }
+    const n = keys.length;
+    return (v, f, c) => {
+      if (!(v instanceof RObject) || v.size !== n) return false;
+      for (let i = 0; i < n; i++) {
+        const key = keys[i](f, c);
+        if (key === undefined) return false;
+        const x = v.get(key);
+        if (x === undefined || !vals[i](x, f, c)) return false;
+      }
+      return true;
+    };
+  }
+  const vf = valueFn(t, cx, B);
+  if (!vf) return null;
+  return (v, f, c) => {
+    const x = vf(f, c);
+    return x !== undefined && equals(x, v);
+  };
+}
+
 export function patFn(t: Term, cx: CompileContext, B: Bound): PatFn {
+  const r0 = attempt(B, (B2) => patTest(t, cx, B2));
+  if (r0.ok && r0.value) {
+    for (const s of r0.B) B.add(s);
+    const test = r0.value;
+    return (v, f, c, k) => (test(v, f, c) ? k() : false);
+  }
   if (t.type === 'var') {
     const r = cx.scope.resolve(t);
     if (r.kind === 'local') {
@@ -1116,6 +1187,56 @@ function exprGoal(e: Expr, cx: CompileContext, B: Bound, insideNot = false): Goa
   return withMaybe(e, cx, B, g);
 }
 
+/** An expression that succeeds at most once: a test of the frame (binding at most, never iterating). */
+type Test = (f: Frame, c: EvalContext) => boolean;
+
+/** The test form of an expression when it is semi-deterministic, else null. Mutates B like exprGoal. */
+function exprTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
+  let t: Test | null = null;
+  if (e.negated) {
+    const g = notGoal(e, cx, B);
+    t = (f, c) => g(f, c, TRUE_STOP);
+  } else {
+    switch (e.kind) {
+      case 'term': {
+        if (cx.capture?.has(e)) return null;
+        if (e.term.type === 'call') outputCalls.add(e.term);
+        const vf = valueFn(e.term, cx, B);
+        if (vf) t = (f, c) => { const v = vf(f, c); return v !== undefined && v !== false; };
+        break;
+      }
+      case 'unify':
+      case 'assign': {
+        // Evaluate one side to a single value, then bind or compare the other.
+        const sides: [Term, Term][] = e.kind === 'assign' ? [[e.left, e.right]] : [[e.left, e.right], [e.right, e.left]];
+        for (const [pat, val] of sides) {
+          const r = attempt(B, (B2) => {
+            const vf = valueFn(val, cx, B2);
+            const pt = vf && patTest(pat, cx, B2);
+            return vf && pt ? { vf, pt } : null;
+          });
+          if (!r.ok || !r.value) continue;
+          for (const x of r.B) B.add(x);
+          const { vf, pt } = r.value;
+          t = (f, c) => { const v = vf(f, c); return v !== undefined && pt(v, f, c); };
+          break;
+        }
+        break;
+      }
+      case 'some': t = () => true; break;
+      case 'every': { const g = everyGoal(e, cx, B); t = (f, c) => g(f, c, TRUE_STOP); break; }
+      default: break;
+    }
+  }
+  if (!t || e.with.length === 0) return t;
+  const inner = t;
+  const g = withGoal(e, cx, B, (f, c, k) => (inner(f, c) ? k() : false));
+  return (f, c) => g(f, c, TRUE_STOP);
+}
+
+/** A continuation that records success and stops: for semi-deterministic goals run as tests. */
+const TRUE_STOP: Cont = () => true;
+
 function withMaybe(e: Expr, cx: CompileContext, B: Bound, g: Goal): Goal {
   return e.with.length ? withGoal(e, cx, B, g) : g;
 }
@@ -1149,17 +1270,28 @@ export function declaredNames(body: Body): string[] {
  * Compiles a body, ordering its expressions so that every variable is bound
  * before it is read (OPA's safety reordering). Unsafe variables are reported.
  */
+interface CompiledExpr { test: Test | null; goal: Goal | null; loc: Location }
+
+function compileExpr(e: Expr, cx: CompileContext, B: Bound): CompiledExpr {
+  const t = attempt(B, (B2) => exprTest(e, cx, B2));
+  if (t.ok && t.value) {
+    for (const s of t.B) B.add(s);
+    return { test: t.value, goal: null, loc: e.loc };
+  }
+  return { test: null, goal: exprGoal(e, cx, B), loc: e.loc };
+}
+
 export function compileBody(body: Body, cx: CompileContext, B: Bound, params?: ReadonlySet<string>): Goal {
   checkRedeclarations(body, cx, params);
   const remaining = body.map((e) => e);
-  const goals: Goal[] = [];
+  const compiled: CompiledExpr[] = [];
   while (remaining.length) {
     let chosen = -1;
     for (let i = 0; i < remaining.length; i++) {
-      const r = attempt(B, (B2) => exprGoal(remaining[i], cx, B2));
+      const r = attempt(B, (B2) => compileExpr(remaining[i], cx, B2));
       if (!r.ok) continue;
       for (const s of r.B) B.add(s);
-      goals.push(counted(r.value, remaining[i].loc));
+      compiled.push(r.value);
       chosen = i;
       break;
     }
@@ -1171,7 +1303,46 @@ export function compileBody(body: Body, cx: CompileContext, B: Bound, params?: R
     }
     remaining.splice(chosen, 1);
   }
-  return sequence(goals);
+  return chain(compiled, 0);
+}
+
+/**
+ * Links compiled expressions: runs of tests are fused into one check (no
+ * continuation closures), and only iterating goals get a continuation.
+ */
+function chain(exprs: readonly CompiledExpr[], i: number): Goal {
+  if (i === exprs.length) return (_f, _c, k) => k();
+  let j = i;
+  while (j < exprs.length && exprs[j].test) j++;
+  if (j === i) {
+    const g = exprs[i].goal!;
+    const loc = exprs[i].loc;
+    const where = `${loc.file}:${loc.row}`;
+    const rest = chain(exprs, i + 1);
+    if (i + 1 === exprs.length) {
+      return (f, c, k) => { step(c, loc); c.coverage?.add(where); return g(f, c, k); };
+    }
+    return (f, c, k) => { step(c, loc); c.coverage?.add(where); return g(f, c, () => rest(f, c, k)); };
+  }
+  const tests = exprs.slice(i, j).map((x) => x.test!);
+  const wheres = exprs.slice(i, j).map((x) => `${x.loc.file}:${x.loc.row}`);
+  const loc = exprs[i].loc;
+  const n = tests.length;
+  const check: Test = n === 1 ? tests[0] : n === 2 ? ((t0, t1) => (f: Frame, c: EvalContext) => t0(f, c) && t1(f, c))(tests[0], tests[1]) : (f, c) => {
+    for (let x = 0; x < n; x++) if (!tests[x](f, c)) return false;
+    return true;
+  };
+  const covered: Test = (f, c) => {
+    for (let x = 0; x < n; x++) {
+      c.coverage!.add(wheres[x]);
+      if (!tests[x](f, c)) return false;
+    }
+    return true;
+  };
+  const run: Test = (f, c) => { step(c, loc); return c.coverage ? covered(f, c) : check(f, c); };
+  if (j === exprs.length) return (f, c, k) => run(f, c) && k();
+  const rest = chain(exprs, j);
+  return (f, c, k) => run(f, c) && rest(f, c, k);
 }
 
 /** Unsafe variables of a nested body that belong to an enclosing scope (which may bind them later). */
@@ -1186,14 +1357,6 @@ function outerUnsafe(remaining: readonly Expr[], cx: CompileContext, B: Bound): 
   return out;
 }
 
-function counted(g: Goal, loc: Location): Goal {
-  const where = `${loc.file}:${loc.row}`;
-  return (f, c, k) => {
-    step(c, loc);
-    c.coverage?.add(where);
-    return g(f, c, k);
-  };
-}
 
 function reportUnsafe(remaining: readonly Expr[], cx: CompileContext, B: Bound): void {
   const seen = new Set<string>();

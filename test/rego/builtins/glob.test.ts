@@ -32,8 +32,8 @@ describe('glob builtins', () => {
   });
 
   it('reports bad patterns and operands', () => {
-    expectError('eval_builtin_error', 'glob.match: unexpected end of input', 'glob.match', '[abc', [], 'a');
-    expectError('eval_builtin_error', "glob.match: hi character 'a' should be greater than lo 'z'", 'glob.match', '[z-a]', [], 'm');
+    expectError('eval_builtin_error', 'glob.match: syntax error in pattern: unexpected end of input', 'glob.match', '[abc', [], 'a');
+    expectError('eval_builtin_error', "glob.match: syntax error in pattern: hi character 'a' should be greater than lo 'z'", 'glob.match', '[z-a]', [], 'm');
     expectError('eval_type_error', 'glob.match: operand 2 must be one of {array, null} but got string', 'glob.match', 'a', 'x', 'a');
     expectError('eval_type_error', 'glob.match: operand 2 must be array of runes but got array containing string', 'glob.match', 'a', ['ab'], 'a');
   });

@@ -13,6 +13,7 @@ const commands: Record<string, Loader> = {
   test: () => import('./commands/test.js'),
   conformance: () => import('./commands/conformance.js'),
   controls: () => import('./commands/controls.js'),
+  impact: () => import('./commands/impact.js'),
 };
 
 async function help(name?: string): Promise<number> {

@@ -11,11 +11,9 @@ category_action[category] := action if {
 	action := action_for(category, score)
 }
 
-action_for(category, score) := action if {
-	tenant := object.get(data.moderation.tenant_overrides, [input.tenant, category], null)
-	tenant != null
-	score >= tenant.min_score
-	action := tenant.action
+action_for(category, score) := override.action if {
+	override := data.moderation.tenant_overrides[input.tenant][category]
+	score >= override.min_score
 } else := action if {
 	# Thresholds are ordered most severe first; the first one reached applies.
 	reached := [rule.action | some rule in thresholds[category]; score >= rule.min_score]

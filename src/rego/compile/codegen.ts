@@ -13,9 +13,9 @@ import { BUILTINS, type BuiltinDef } from '../builtins/index.js';
 import { BuiltinError, EvalError, RegoError, type Location } from '../errors.js';
 import { checkCollectionSize, step, type EvalContext, type FunctionOverride } from '../eval/context.js';
 import { forEachMember, navData, navValue, nodeValue, type Step } from '../eval/navigate.js';
-import { callFunction } from '../eval/rules.js';
+import { callFunction, evalRuleSet } from '../eval/rules.js';
 import type { Cont, Frame, GenFn, Goal, PatFn, ValueFn } from '../eval/types.js';
-import { RObject, RSet, equals, stringifyJSON, typeName, type Value } from '../value.js';
+import { RObject, RSet, compare, equals, stringifyJSON, typeName, type Value } from '../value.js';
 import { collectVars, Scope, type Resolved } from './scope.js';
 import type { DocNode, RuleSet } from './tree.js';
 import { checkBuiltinArgs } from './typecheck.js';
@@ -200,6 +200,8 @@ function dataRefValue(steps: Step[], cx: CompileContext, _loc: Location, consts?
   if (i === steps.length) return (_f, c) => nodeValue(node, c);
   const base = baseFastPath(node, steps, names, i);
   if (base) return base;
+  const rule = ruleFastPath(node, steps, i);
+  if (rule) return rule;
   return (f, c) => {
     let out: Value | undefined;
     navData(node, steps, i, f, c, (v) => { out = v; return true; });
@@ -235,6 +237,35 @@ function baseFastPath(node: DocNode, steps: readonly Step[], names: readonly (st
     let out: Value | undefined;
     navValue(v, rest, 0, f, c, (x) => { out = x; return true; });
     return out;
+  };
+}
+
+/**
+ * `rule[k]…` with single-valued keys: evaluate (or fetch memoised) the rule
+ * and index into its value, without the general tree walk.
+ */
+function ruleFastPath(node: DocNode, steps: readonly Step[], i: number): ValueFn | undefined {
+  const rs = node.ruleSet;
+  if (!rs || rs.kind === 'function' || node.children.size > 0) return undefined;
+  const keys: ValueFn[] = [];
+  for (const s of steps.slice(i)) {
+    if (s.kind !== 'value') return undefined;
+    keys.push(s.fn);
+  }
+  const n = keys.length;
+  return (f, c) => {
+    if (c.dataOverrides) {
+      let out: Value | undefined;
+      navData(node, steps, i, f, c, (v) => { out = v; return true; });
+      return out;
+    }
+    let v = evalRuleSet(rs, c);
+    for (let j = 0; j < n && v !== undefined; j++) {
+      const key = keys[j](f, c);
+      if (key === undefined) return undefined;
+      v = indexValue(v, key);
+    }
+    return v;
   };
 }
 
@@ -773,8 +804,33 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
   if (target.builtin?.gen) return null;
   const args = itemsValue(t.args, cx, B);
   if (!args) return null;
-  const inv = targetInvoke(target, t.loc);
   const n = args.length;
+  const name = target.name;
+  if (target.kind === 'builtin') {
+    const comparison = COMPARISONS[name];
+    if (comparison && n === 2) return comparisonCall(name, comparison, args[0], args[1], t.loc);
+    // One closure per call site: arguments, mock check, the builtin, its error handling.
+    const fn = target.builtin!.fn;
+    const loc = t.loc;
+    return (f, c) => {
+      const vals: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = args[i](f, c);
+        if (v === undefined) return undefined;
+        vals[i] = v;
+      }
+      if (c.fnOverrides?.has(name)) return safeCall(invokeWithOverrides(name, () => undefined, loc), vals, f, c);
+      try {
+        return fn(vals, c.builtin);
+      } catch (e) {
+        const w = wrapBuiltinError(e, name, c, loc);
+        if (w === SKIP) return undefined;
+        throw w;
+      }
+    };
+  }
+  const rs = target.ruleSet!;
+  const inv = targetInvoke(target, t.loc);
   return (f, c) => {
     const vals: Value[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -782,7 +838,29 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
       if (v === undefined) return undefined;
       vals[i] = v;
     }
-    return safeCall(inv, vals, f, c);
+    return c.fnOverrides ? safeCall(inv, vals, f, c) : callFunction(rs, vals, c);
+  };
+}
+
+/** Comparison operators evaluated inline: they cannot fail, and they are on every hot path. */
+const COMPARISONS: Record<string, (a: Value, b: Value) => boolean> = {
+  equal: (a, b) => a === b || equals(a, b),
+  neq: (a, b) => a !== b && !equals(a, b),
+  lt: (a, b) => (typeof a === 'number' && typeof b === 'number' ? a < b : compare(a, b) < 0),
+  lte: (a, b) => (typeof a === 'number' && typeof b === 'number' ? a <= b : compare(a, b) <= 0),
+  gt: (a, b) => (typeof a === 'number' && typeof b === 'number' ? a > b : compare(a, b) > 0),
+  gte: (a, b) => (typeof a === 'number' && typeof b === 'number' ? a >= b : compare(a, b) >= 0),
+};
+
+function comparisonCall(name: string, op: (a: Value, b: Value) => boolean, x: ValueFn, y: ValueFn, loc: Location): ValueFn {
+  const mocked = invokeWithOverrides(name, () => undefined, loc);
+  return (f, c) => {
+    const a = x(f, c);
+    if (a === undefined) return undefined;
+    const b = y(f, c);
+    if (b === undefined) return undefined;
+    if (c.fnOverrides?.has(name)) return safeCall(mocked, [a, b], f, c);
+    return op(a, b);
   };
 }
 
@@ -1347,7 +1425,7 @@ function chain(exprs: readonly CompiledExpr[], i: number): Goal {
 
 /** Unsafe variables of a nested body that belong to an enclosing scope (which may bind them later). */
 function outerUnsafe(remaining: readonly Expr[], cx: CompileContext, B: Bound): VarTerm[] {
-  if (!cx.scope.parent) return [];
+  if (!cx.scope.parent || cx.scope.boundary) return [];
   const out: VarTerm[] = [];
   for (const e of remaining) {
     const r = attempt(B, (B2) => exprGoal(e, cx, B2));

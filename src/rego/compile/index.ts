@@ -9,7 +9,7 @@ import { CompileError, RegoError, type Location } from '../errors.js';
 import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
-import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, type Bound, type CompileContext } from './codegen.js';
+import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
 import { checkRecursion } from './recursion.js';
 import { collectVars, FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
 import { DocNode, placeRules, type PlacedRule, type RuleSet } from './tree.js';
@@ -136,34 +136,43 @@ function compileDefault(placed: PlacedRule, tree: DocNode, errors: RegoError[]):
 function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: RegoError[]): CompiledDefinition {
   const { rule, env, dynamicRef } = placed;
   const layout = new FrameLayout();
+  // The rule scope holds the arguments; each clause (the body and every else) has its own scope below it.
   const scope = new Scope(layout, env, undefined);
-  const cx: CompileContext = { scope, tree, errors, metadata: metadataFor(rule, rs, env) };
+  const metadata = metadataFor(rule, rs, env);
+  const cx: CompileContext = { scope, tree, errors, metadata };
   const head = rule.head;
-  const headTerms = [...(head.args ?? []), ...dynamicRef, ...(head.key ? [head.key] : []), ...(head.value ? [head.value] : [])];
   const argNames = new Set<string>();
   for (const a of head.args ?? []) collectVars(a, argNames);
-  for (const name of [...argNames, ...declaredNames(rule.body)]) if (name !== '_' && !scope.hasOwn(name)) scope.declare(name);
-  declareMentioned(scope, rule.body, headTerms);
+  for (const name of argNames) if (name !== '_') scope.declare(name);
+  const clauseContext = (body: Rule['body'], terms: Term[]): CompileContext => {
+    const clauseScope = new Scope(layout, env, scope, true);
+    for (const name of declaredNames(body)) if (!clauseScope.hasOwn(name)) clauseScope.declare(name);
+    declareMentioned(clauseScope, body, terms);
+    return { scope: clauseScope, tree, errors, metadata };
+  };
 
   const argB: Bound = new Set();
+  const testB: Bound = new Set();
+  const tests = (head.args ?? []).map((a) => patTest(a, cx, testB));
+  const argTests = tests.every((x) => x !== null) ? (tests as PatTest[]) : undefined;
   const args = (head.args ?? []).map((a) => patFn(a, cx, argB));
 
   const clauses: CompiledClause[] = [];
-  const addClause = (body: Rule['body'], valueTerm: Term | undefined, loc: Location) => {
-    declareMentioned(scope, body, valueTerm ? [valueTerm] : []);
+  const addClause = (ccx: CompileContext, body: Rule['body'], valueTerm: Term | undefined, loc: Location) => {
     const B: Bound = new Set(argB);
-    const goal = compileBody(body, cx, B, argNames);
+    const goal = compileBody(body, ccx, B, argNames);
     const constValue = valueTerm ? groundValue(valueTerm) : true;
-    const value: ValueFn = constValue !== undefined ? () => constValue : mustValue(valueTerm!, cx, B);
+    const value: ValueFn = constValue !== undefined ? () => constValue : mustValue(valueTerm!, ccx, B);
     clauses.push({ body: goal, value, constValue, loc });
     return B;
   };
   const valueTerm = head.kind === 'multi' ? undefined : head.value;
-  const B = addClause(rule.body, valueTerm, rule.loc);
-  const keyPath: ValueFn[] = dynamicRef.map((t) => mustValue(t, cx, B));
-  if (head.kind === 'multi' && head.key) keyPath.push(mustValue(head.key, cx, B));
-  for (let e = rule.else; e; e = e.else) addClause(e.body, e.value, e.loc);
-  return { frameSize: layout.size, clauses, keyPath, args, setLeaf: head.kind === 'multi' && dynamicRef.length > 0, loc: rule.loc };
+  const keyTerms = [...dynamicRef, ...(head.kind === 'multi' && head.key ? [head.key] : [])];
+  const mainCx = clauseContext(rule.body, [...keyTerms, ...(valueTerm ? [valueTerm] : [])]);
+  const B = addClause(mainCx, rule.body, valueTerm, rule.loc);
+  const keyPath: ValueFn[] = keyTerms.map((t) => mustValue(t, mainCx, B));
+  for (let e = rule.else; e; e = e.else) addClause(clauseContext(e.body, e.value ? [e.value] : []), e.body, e.value, e.loc);
+  return { frameSize: layout.size, clauses, keyPath, args, argTests, setLeaf: head.kind === 'multi' && dynamicRef.length > 0, loc: rule.loc };
 }
 
 // ---------------------------------------------------------------------------

@@ -109,17 +109,32 @@ class Dependencies {
   }
 }
 
+/** Names a rule declares anywhere (arguments, `some`, `:=`, in every clause and nested body): never rule references. */
 function localNames(r: Rule): Set<string> {
   const out = new Set<string>();
-  const visit = (b: Body) => {
+  const term = (t: Term): void => {
+    if (t.type === 'arraycompr' || t.type === 'setcompr' || t.type === 'objectcompr') body(t.body);
+  };
+  const body = (b: Body): void => {
     for (const e of b) {
       if (e.kind === 'some') e.vars.forEach((v) => out.add(v.name));
-      if (e.kind === 'assign' && e.left.type === 'var') out.add(e.left.name);
+      if (e.kind === 'assign') collectNames(e.left, out);
+      if (e.kind === 'somein') { if (e.key) collectNames(e.key, out); collectNames(e.value, out); }
+      if (e.kind === 'every') { out.add(e.value.name); if (e.key) out.add(e.key.name); body(e.body); }
+      if (e.kind === 'term') term(e.term);
+      if (e.kind === 'unify' || e.kind === 'assign') { term(e.left); term(e.right); }
     }
   };
-  visit(r.body);
-  for (const a of r.head.args ?? []) if (a.type === 'var') out.add(a.name);
+  body(r.body);
+  for (let e = r.else; e; e = e.else) body(e.body);
+  for (const a of r.head.args ?? []) collectNames(a, out);
   return out;
+}
+
+function collectNames(t: Term, out: Set<string>): void {
+  if (t.type === 'var') out.add(t.name);
+  else if (t.type === 'array') t.items.forEach((x) => collectNames(x, out));
+  else if (t.type === 'object') t.entries.forEach(([, v]) => collectNames(v, out));
 }
 
 export function checkRecursion(tree: DocNode, errors: RegoError[]): void {

@@ -44,7 +44,11 @@ export class Scope {
   private readonly locals = new Map<string, number>();
   private readonly wildcards = new WeakMap<VarTerm, number>();
 
-  constructor(readonly layout: FrameLayout, readonly env: ModuleEnv, readonly parent: Scope | undefined) {}
+  /**
+   * @param boundary a rule clause's scope: its unsafe variables are its own
+   *   errors, not something an enclosing body might still bind.
+   */
+  constructor(readonly layout: FrameLayout, readonly env: ModuleEnv, readonly parent: Scope | undefined, readonly boundary = false) {}
 
   /** Declares `name` in this scope (a new slot, shadowing outer ones). */
   declare(name: string): number {

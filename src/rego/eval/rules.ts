@@ -158,10 +158,17 @@ export function callFunction(rs: RuleSet, args: readonly Value[], c: EvalContext
   for (const def of rs.defs) {
     const f: Frame = new Array(def.frameSize);
     let v: Value | undefined;
-    bindArgs(def, args, 0, f, c, () => {
-      v = evalClauses(rs, def, f, c, 'functions');
-      return true;
-    });
+    const tests = def.argTests;
+    if (tests) {
+      let ok = true;
+      for (let i = 0; i < tests.length && ok; i++) ok = tests[i](args[i], f, c);
+      if (ok) v = evalClauses(rs, def, f, c, 'functions');
+    } else {
+      bindArgs(def, args, 0, f, c, () => {
+        v = evalClauses(rs, def, f, c, 'functions');
+        return true;
+      });
+    }
     if (v === undefined) continue;
     if (result === undefined) result = v;
     else if (!equals(result, v)) conflictError(rs, 'functions must not produce multiple outputs for same inputs', def.loc);

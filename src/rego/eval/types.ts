@@ -41,6 +41,8 @@ export interface CompiledDefinition {
   keyPath: ValueFn[];
   /** Function argument patterns. */
   args: PatFn[];
+  /** The same, when every argument pattern binds or compares without iterating (the common case). */
+  argTests: ((v: Value, f: Frame, c: EvalContext) => boolean)[] | undefined;
   /** A multi-value rule under a dynamic ref (`p[x] contains y`): the last key is a set member. */
   setLeaf: boolean;
   loc: Location;

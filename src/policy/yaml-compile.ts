@@ -176,6 +176,7 @@ export function generateRego(file: string, policy: AnyPolicy): string {
     }
   })();
   for (const [name, value, comment] of settings) lines.push(rule(name, value, comment));
+  if (policy.kind === 'IncidentPolicy') lines.push(...dataWindows(policy.spec));
   return lines.join('\n');
 }
 
@@ -241,6 +242,21 @@ function incidentSettings(spec: IncidentSpec): Setting[] {
     ['risk', lit({ high_when: spec.risk.high_when, none_when: spec.risk.none_when ?? [] }), 'none_when wins over high_when; otherwise low.'],
     ['notifications', lit(spec.notifications.map((n) => ({ unless: null, ...n }))), 'A rule fires when every `when` condition holds and not every `unless` condition does.'],
     ['authorities', lit(spec.authorities ?? {})],
+  ];
+}
+
+/**
+ * `within_data` names a path under `data` (per-tenant contractual windows).
+ * It becomes a static reference here, so the policies never look data up by
+ * a computed path (which would make every policy depend on all of data).
+ * The path is an identifier chain (the schema checks it).
+ */
+function dataWindows(spec: IncidentSpec): string[] {
+  const refs = spec.notifications.filter((n) => n.deadline.within_data !== undefined);
+  if (refs.length === 0) return [];
+  return [
+    '# Per-tenant deadline windows held in data; undefined when the data is absent (then `within` applies).',
+    ...refs.map((n) => `data_windows[${JSON.stringify(n.id)}] := data.${n.deadline.within_data}\n`),
   ];
 }
 

@@ -15,7 +15,9 @@ breach := {
 	"discovered_at": "2026-03-01T09:00:00Z",
 }
 
-decide(changes) := incident.decision with input as {"incident": object.union(breach, changes)}
+decide(changes) := d if {
+	d := incident.decision with input as {"incident": object.union(breach, changes)}
+}
 
 recipients(d) := {n.to | some n in d.notifications}
 

@@ -12,6 +12,7 @@ const commands: Record<string, Loader> = {
   check: () => import('./commands/check.js'),
   test: () => import('./commands/test.js'),
   conformance: () => import('./commands/conformance.js'),
+  build: () => import('./commands/build.js'),
   controls: () => import('./commands/controls.js'),
   impact: () => import('./commands/impact.js'),
 };

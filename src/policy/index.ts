@@ -41,8 +41,9 @@ export interface CompileDocumentsOptions {
 
 /** Options for the YAML compiler derived from the Rego modules of the same tree. */
 export function compileOptionsFor(opts: CompileDocumentsOptions): CompileOptions {
-  if (!opts.modules) return { now: opts.now };
-  const eps = enforcementPoints(opts.modules);
+  const eps = opts.modules ? enforcementPoints(opts.modules) : [];
+  // A tree of YAML alone (no Rego rules) cannot say which rules exist.
+  if (eps.length === 0) return { now: opts.now };
   return {
     now: opts.now,
     enforcementPoints: new Set(eps.map((e) => e.id)),

@@ -62,25 +62,43 @@ function stripper(root: string): (s: string) => string {
 
 export class GitError extends Error {
   readonly code = 'git_error';
+  constructor(
+    message: string,
+    /** What git printed on standard error. */
+    readonly stderr = '',
+  ) {
+    super(message);
+  }
 }
 
 function git(cwd: string, args: string[]): Buffer {
   try {
     return execFileSync('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new GitError(`git ${args.join(' ')}: ${stderr || (e instanceof Error ? e.message : String(e))}`);
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? '';
+    throw new GitError(`git ${args.join(' ')}: ${stderr || (e instanceof Error ? e.message : String(e))}`, stderr);
   }
 }
 
 const nulList = (b: Buffer): string[] => b.toString('utf8').split('\0').filter(Boolean);
+
+/** The commit a revision names; a GitError saying so when it names none. */
+export function resolveCommit(cwd: string, ref: string): string {
+  try {
+    return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString().trim();
+  } catch (e) {
+    // --quiet leaves stderr empty for a name that resolves to nothing; anything else (not a repository) is worth showing.
+    const why = e instanceof GitError ? e.stderr : '';
+    throw new GitError(`unknown revision "${ref}"${why ? `: ${why}` : ''}`, why);
+  }
+}
 
 /**
  * Writes the files of `dirs` (relative to `cwd`) as they are at `ref` into a
  * new temporary directory, at the same relative paths; returns it.
  */
 export function checkoutDirs(cwd: string, ref: string, dirs: readonly string[]): string {
-  const commit = git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString().trim();
+  const commit = resolveCommit(cwd, ref);
   const out = mkdtempSync(join(tmpdir(), 'attest-impact-'));
   try {
     // ls-tree lists paths relative to cwd; `REF:./path` reads them relative to cwd too.
@@ -302,6 +320,7 @@ function byRequirement(...states: TreeState[]): (a: string, b: string) => number
  */
 export async function gitImpact(cwd: string, ref: string, dirs: TreeDirs): Promise<{ report: ImpactReport; base: TreeState; head: TreeState }> {
   const paths = [dirs.policies, dirs.controls];
+  resolveCommit(cwd, ref);
   const files = changedFiles(cwd, ref, paths);
   const baseDir = checkoutDirs(cwd, ref, paths);
   try {

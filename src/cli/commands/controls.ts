@@ -38,6 +38,17 @@ const FLAGS = [
 interface Line {
   code: string;
   message: string;
+  location?: { file: string; line: number; col: number };
+}
+
+/** By place, as the registry check sorts its own; problems without a place last. */
+function byPlace(a: Line, b: Line): number {
+  return (
+    (a.location?.file ?? '\uffff').localeCompare(b.location?.file ?? '\uffff') ||
+    (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+    (a.location?.col ?? 0) - (b.location?.col ?? 0) ||
+    a.message.localeCompare(b.message)
+  );
 }
 
 /** Registry load errors are fatal to every subcommand: a broken file would silently drop controls. */
@@ -46,7 +57,7 @@ async function registryOrReport(args: ParsedArgs, json: boolean): Promise<Regist
   if (!existsSync(dir)) throw new UsageError(`controls directory ${dir} does not exist`);
   const { registry, errors } = await loadRegistry(dir);
   if (errors.length === 0) return registry;
-  report(errors.map((e) => ({ code: e.code, message: e.message })), json);
+  report(errors.map((e) => ({ code: e.code, message: e.message, location: { file: e.file, line: e.line, col: e.col } })), json);
   return undefined;
 }
 
@@ -79,6 +90,7 @@ async function check(args: ParsedArgs): Promise<number> {
   problems.push(...snap.problems);
   // Registry problems only make sense against policies that loaded.
   if (snap.engine) problems.push(...checkRegistry(registry, snap.points), ...checkListedTests(registry, snap.tests));
+  problems.sort(byPlace);
   report(problems, json);
   if (!json && problems.length === 0) {
     process.stdout.write(`${plural(registry.controls().length, 'control')}, ${plural(snap.points.length, 'enforcement point')}, ${plural(snap.tests.length, 'policy test')}\n`);

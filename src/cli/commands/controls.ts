@@ -51,13 +51,19 @@ function byPlace(a: Line, b: Line): number {
   );
 }
 
-/** Registry load errors are fatal to every subcommand: a broken file would silently drop controls. */
-async function registryOrReport(args: ParsedArgs, json: boolean): Promise<Registry | undefined> {
+/**
+ * Registry load errors are fatal to every subcommand: a broken file would
+ * silently drop controls. `check` reports them as its result; `coverage` and
+ * `map` on standard error.
+ */
+async function registryOrReport(args: ParsedArgs, json: boolean, asResult: boolean): Promise<Registry | undefined> {
   const dir = flagString(args, 'controls') ?? 'controls';
   if (!existsSync(dir)) throw new UsageError(`controls directory ${dir} does not exist`);
   const { registry, errors } = await loadRegistry(dir);
   if (errors.length === 0) return registry;
-  report(errors.map((e) => ({ code: e.code, message: e.message, location: { file: e.file, line: e.line, col: e.col } })), json);
+  const lines = errors.map((e) => ({ code: e.code, message: e.message, location: { file: e.file, line: e.line, col: e.col } }));
+  if (asResult) report(lines, json);
+  else for (const l of lines) process.stderr.write(`${l.message} [${l.code}]\n`);
   return undefined;
 }
 
@@ -81,7 +87,7 @@ function policies(args: ParsedArgs): PolicyState | undefined {
 
 async function check(args: ParsedArgs): Promise<number> {
   const json = flagChoice(args, 'format', ['pretty', 'json'] as const, 'pretty') === 'json';
-  const registry = await registryOrReport(args, json);
+  const registry = await registryOrReport(args, json, true);
   if (!registry) return 1;
   const snapshot = policies(args);
   const problems: Line[] = [];
@@ -102,7 +108,7 @@ async function coverageCommand(args: ParsedArgs): Promise<number> {
   const format = flagChoice(args, 'format', FORMATS, 'table');
   const framework = flagString(args, 'framework');
   if (!framework) throw new UsageError('--framework is required (for example soc2, iso27001, gdpr)');
-  const registry = await registryOrReport(args, format === 'json');
+  const registry = await registryOrReport(args, format === 'json', false);
   if (!registry) return 1;
   const snapshot = policies(args);
   if (!snapshot) process.stderr.write(`attest controls: policies directory ${flagString(args, 'policies')} does not exist; every enforcement point counts as missing\n`);
@@ -123,7 +129,7 @@ async function mapCommand(args: ParsedArgs): Promise<number> {
   const format = flagChoice(args, 'format', ['table', 'json'] as const, 'table');
   const [ref, ...extra] = args.positionals;
   if (!ref || extra.length > 0) throw new UsageError('exactly one REQUIREMENT is required (for example iso27001:A.8.5)');
-  const registry = await registryOrReport(args, format === 'json');
+  const registry = await registryOrReport(args, format === 'json', false);
   if (!registry) return 1;
   const map = registry.map(ref);
   if (!map) {

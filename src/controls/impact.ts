@@ -367,7 +367,9 @@ function evaluate(engine: Engine | undefined, rec: DecisionRecord, known: Readon
   if (!engine) return undefined;
   let value: Json | undefined;
   try {
-    const v = engine.evalRef(rec.path, { input: rec.input === undefined ? undefined : fromJSON(rec.input), nowNs: timestampNs(rec.timestamp), print: () => undefined });
+    // Ledger paths are slash-separated segments (`authz/allow`), as the decision API takes them.
+    const ref = '/' + rec.path.split('/').map(encodeURIComponent).join('/');
+    const v = engine.evalRef(ref, { input: rec.input === undefined ? undefined : fromJSON(rec.input), nowNs: timestampNs(rec.timestamp), print: () => undefined });
     value = v === undefined ? undefined : (toJSON(v) as Json);
   } catch (e) {
     return { outcome: 'error', result: `error: ${e instanceof Error ? e.message : String(e)}`, points: [] };

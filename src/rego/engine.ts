@@ -169,6 +169,7 @@ export class Engine {
     return {
       input: opts.input,
       data: this.data,
+      memo: new Array(this.compile().ruleSetCount),
       cache: new Map(),
       builtin: new QueryBuiltinContext(strict, opts.nowNs),
       strict,

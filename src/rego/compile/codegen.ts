@@ -167,7 +167,7 @@ function varValue(t: VarTerm, cx: CompileContext, B: Bound): ValueFn | null {
 }
 
 function rootValue(r: Extract<Resolved, { kind: 'root' }>, cx: CompileContext, loc: Location): ValueFn {
-  const steps: Step[] = r.path.map((p) => ({ kind: 'value', fn: constant(p) }));
+  const steps: Step[] = r.path.map((p) => ({ kind: 'value', fn: constantKey(p) }));
   if (r.root === 'input') {
     if (steps.length === 0) return (_f, c) => c.input;
     return (f, c) => {
@@ -776,7 +776,7 @@ function invokeWithOverrides(name: string, base: Invoke, loc: Location): Invoke 
 function withoutOverride(c: EvalContext, name: string): EvalContext {
   const fnOverrides = new Map(c.fnOverrides);
   fnOverrides.delete(name);
-  return { ...c, fnOverrides: fnOverrides.size ? fnOverrides : undefined, cache: new Map() };
+  return { ...c, fnOverrides: fnOverrides.size ? fnOverrides : undefined, memo: [], cache: new Map() };
 }
 
 function targetInvoke(target: FunctionTarget, loc: Location): Invoke {
@@ -910,7 +910,10 @@ function callGen(t: CallTerm, cx: CompileContext, B: Bound): GenFn {
           if (w === SKIP) return false;
           throw w;
         }
-        for (const v of results) if (emit(f, c, v, k)) return true;
+        for (const v of results) {
+          step(c, loc);
+          if (emit(f, c, v, k)) return true;
+        }
         return false;
       }
       const v = safeCall(inv, vals.slice(), f, c);
@@ -1091,7 +1094,9 @@ function someInGoal(e: SomeInExpr, cx: CompileContext, B: Bound): Goal {
   const coll = genFn(e.collection, cx, B);
   const keyPat = e.key ? patFn(e.key, cx, B) : undefined;
   const valPat = patFn(e.value, cx, B);
+  const loc = e.loc;
   return (f, c, k) => coll(f, c, (xs) => forEachMember(xs, (key, value) => {
+    step(c, loc);
     if (keyPat) return keyPat(key, f, c, () => valPat(value, f, c, k));
     return valPat(value, f, c, k);
   }));
@@ -1105,14 +1110,12 @@ function everyGoal(e: EveryExpr, cx: CompileContext, B: Bound): Goal {
   const keyPat = e.key ? patFn(e.key, inner, IB) : undefined;
   const valPat = patFn(e.value, inner, IB);
   const body = compileBody(e.body, inner, IB);
-  const holds = (f: Frame, c: EvalContext): boolean => {
-    let found = false;
-    body(f, c, () => { found = true; return true; });
-    return found;
-  };
+  // A goal returns true exactly when its continuation asked to stop: TRUE_STOP asks at the first solution.
+  const holds = (f: Frame, c: EvalContext): boolean => body(f, c, TRUE_STOP);
   return (f, c, k) => domain(f, c, (xs) => {
     if (!(Array.isArray(xs) || xs instanceof RObject || xs instanceof RSet)) return false;
     const violated = forEachMember(xs, (key, value) => {
+      step(c, e.loc);
       let ok = false;
       const run = () => { ok = holds(f, c); return true; };
       if (keyPat) keyPat(key, f, c, () => valPat(value, f, c, run));
@@ -1136,11 +1139,7 @@ function notGoal(e: Expr, cx: CompileContext, B: Bound): Goal {
   if (unsafe.length) throw new Unsafe(unsafe);
   const IB = new Set(B);
   const goal = exprGoal({ ...e, negated: false }, cx, IB, true);
-  return (f, c, k) => {
-    let found = false;
-    goal(f, c, () => { found = true; return true; });
-    return found ? false : k();
-  };
+  return (f, c, k) => (goal(f, c, TRUE_STOP) ? false : k());
 }
 
 function withGoal(e: Expr, cx: CompileContext, B: Bound, inner: Goal): Goal {
@@ -1156,7 +1155,7 @@ function withGoal(e: Expr, cx: CompileContext, B: Bound, inner: Goal): Goal {
       else if (applied.kind === 'data') dataOverrides = [...(dataOverrides ?? []), applied.override];
       else fnOverrides = new Map([...(fnOverrides ?? []), [applied.name, applied.override]]);
     }
-    const c2: EvalContext = { ...c, input, dataOverrides, fnOverrides, cache: new Map() };
+    const c2: EvalContext = { ...c, input, dataOverrides, fnOverrides, memo: [], cache: new Map() };
     return inner(f, c2, k);
   };
 }

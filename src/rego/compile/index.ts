@@ -11,6 +11,7 @@ import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
 import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
 import { checkRecursion } from './recursion.js';
+import { buildIndex } from './indexing.js';
 import { collectVars, FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
 import { DocNode, placeRules, type PlacedRule, type RuleSet } from './tree.js';
 
@@ -20,6 +21,8 @@ export type { ModuleEnv } from './scope.js';
 export interface CompiledPolicy {
   readonly tree: DocNode;
   readonly modules: readonly Module[];
+  /** Number of rule sets (memo slots per query). */
+  readonly ruleSetCount: number;
 }
 
 /** Compiles a set of modules together, as OPA compiles a policy bundle. Throws CompileError. */
@@ -32,12 +35,14 @@ export function compileModules(modules: readonly Module[]): CompiledPolicy {
     m.package.reduce((n, p) => n.child(p), tree);
     placeRules(tree, envs.get(m)!, m.rules, errors);
   }
+  let ruleSetCount = 0;
+  for (const rs of tree.ruleSets()) rs.id = ruleSetCount++;
   if (!errors.length) {
     for (const rs of tree.ruleSets()) compileRuleSet(rs, tree, errors);
     checkRecursion(tree, errors);
   }
   if (errors.length) throw new CompileError(dedupe(errors));
-  return { tree, modules };
+  return { tree, modules, ruleSetCount };
 }
 
 function dedupe(errors: RegoError[]): RegoError[] {
@@ -114,6 +119,7 @@ function buildEnvironments(modules: readonly Module[], errors: RegoError[]): Map
 
 function compileRuleSet(rs: RuleSet, tree: DocNode, errors: RegoError[]): void {
   rs.defs = rs.rules.map((p) => compileRule(p, rs, tree, errors));
+  rs.index = buildIndex(rs);
   if (rs.defaultRule) {
     const t = rs.defaultRule.rule.head.value;
     const v = t ? groundValue(t) : true;

@@ -7,6 +7,7 @@ import type { Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
 import type { CompiledDefinition } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
+import type { RuleIndex } from './indexing.js';
 import type { Value } from '../value.js';
 import type { ModuleEnv } from './scope.js';
 
@@ -30,6 +31,10 @@ export class RuleSet {
   /** Every clause has the same constant value: the first success decides (early exit). */
   constantOutcome = false;
   arity = 0;
+  /** Index of this rule set's memo slot in a query (EvalContext.memo). */
+  id = 0;
+  /** Definitions indexed by an input equality test (see indexing.ts). */
+  index: RuleIndex | undefined;
 
   constructor(readonly kind: RuleKind, readonly path: readonly string[]) {}
 

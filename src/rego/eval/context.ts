@@ -36,7 +36,8 @@ export interface DataOverride {
 export interface Budget {
   steps: number;
   readonly maxSteps: number;
-  readonly deadline: number;
+  readonly maxMillis: number;
+  deadline: number;
   readonly maxCollectionSize: number;
 }
 
@@ -44,7 +45,9 @@ export interface EvalContext {
   readonly input: Value | undefined;
   /** The base document (JSON data loaded next to the policies). */
   readonly data: Value;
-  /** Memoised rule values for this query (and this `with` scope). */
+  /** Memoised rule values for this query (and this `with` scope), by RuleSet.id. */
+  readonly memo: (Value | typeof UNDEFINED | undefined)[];
+  /** Memoised values of package nodes (whole-package reads are rare; a Map is enough). */
   readonly cache: Map<object, Value | typeof UNDEFINED>;
   readonly builtin: BuiltinContext;
   readonly strict: boolean;
@@ -63,19 +66,22 @@ export function newBudget(limits: EvalLimits): Budget {
   return {
     steps: 0,
     maxSteps: limits.maxSteps,
-    deadline: Date.now() + limits.maxMillis,
+    maxMillis: limits.maxMillis,
+    // Most decisions finish in a few hundred steps: the clock is first read at step 4096.
+    deadline: 0,
     maxCollectionSize: limits.maxCollectionSize,
   };
 }
 
-/** Counts one step; checks the clock every 4096 steps. */
+/** Counts one step; checks the limits every 4096 steps. */
 export function step(c: EvalContext, loc: Location): void {
   const b = c.budget;
   if (++b.steps & 4095) return;
   if (b.steps > b.maxSteps) {
     throw new EvalError('eval_limit_error', `evaluation exceeded the step limit (${b.maxSteps} steps); simplify the policy or raise the limit`, loc);
   }
-  if (Date.now() > b.deadline) {
+  if (b.deadline === 0) b.deadline = Date.now() + b.maxMillis;
+  else if (Date.now() > b.deadline) {
     throw new EvalError('eval_cancel_error', 'evaluation exceeded the time limit; simplify the policy or raise the limit', loc);
   }
 }

@@ -5,9 +5,12 @@
 import { EvalError } from '../errors.js';
 import type { DocNode, RuleSet } from '../compile/tree.js';
 import { RObject, RSet, equals, type Value } from '../value.js';
-import { UNDEFINED, type EvalContext } from './context.js';
+import { UNDEFINED, step, type EvalContext } from './context.js';
 import type { Frame, PatFn, ValueFn } from './types.js';
 import { evalRuleSet } from './rules.js';
+
+/** Where iteration inside a reference is charged when a limit trips (the reference's own location is not at hand). */
+const ITERATION = { file: '<iteration>', row: 0, col: 0 };
 
 /** One step of a reference path. */
 export type Step =
@@ -55,6 +58,7 @@ export function navValue(v: Value, steps: readonly Step[], i: number, f: Frame, 
     if (s.kind === 'bind') {
       const slot = s.slot;
       return forEachMember(v, (key, value) => {
+        step(c, ITERATION);
         f[slot] = key;
         const r = navValue(value, steps, rest, f, c, k);
         f[slot] = undefined;
@@ -62,7 +66,10 @@ export function navValue(v: Value, steps: readonly Step[], i: number, f: Frame, 
       });
     }
     const pat = s.pat;
-    return forEachMember(v, (key, value) => pat(key, f, c, () => navValue(value, steps, rest, f, c, k)));
+    return forEachMember(v, (key, value) => {
+      step(c, ITERATION);
+      return pat(key, f, c, () => navValue(value, steps, rest, f, c, k));
+    });
   }
   return k(v);
 }

@@ -5,12 +5,13 @@
  */
 import { EvalError, type Location } from '../errors.js';
 import type { RuleSet } from '../compile/tree.js';
+import { candidates } from '../compile/indexing.js';
 import { RObject, RSet, equals, type Value } from '../value.js';
 import { UNDEFINED, checkCollectionSize, type EvalContext } from './context.js';
 import type { CompiledClause, CompiledDefinition, Frame } from './types.js';
 
 export function evalRuleSet(rs: RuleSet, c: EvalContext): Value | undefined {
-  const cached = c.cache.get(rs);
+  const cached = c.memo[rs.id];
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
   let v: Value | undefined;
   switch (rs.kind) {
@@ -19,7 +20,7 @@ export function evalRuleSet(rs: RuleSet, c: EvalContext): Value | undefined {
     case 'object': v = evalObject(rs, c); break;
     default: v = undefined;
   }
-  c.cache.set(rs, v === undefined ? UNDEFINED : v);
+  c.memo[rs.id] = v === undefined ? UNDEFINED : v;
   return v;
 }
 
@@ -36,11 +37,14 @@ function evalClauses(rs: RuleSet, def: CompiledDefinition, f: Frame, c: EvalCont
   return undefined;
 }
 
+/** Stops at the first solution; a goal returns true exactly when its continuation did. */
+const FIRST: () => boolean = () => true;
+
 function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContext, what: string): Value | undefined {
-  let result: Value | undefined;
   const constant = clause.constValue;
+  if (constant !== undefined) return clause.body(f, c, FIRST) ? constant : undefined;
+  let result: Value | undefined;
   clause.body(f, c, () => {
-    if (constant !== undefined) { result = constant; return true; }
     const v = clause.value(f, c);
     if (v === undefined) return false;
     if (result === undefined) result = v;
@@ -52,7 +56,7 @@ function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContex
 
 function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
   let result: Value | undefined;
-  for (const def of rs.defs) {
+  for (const def of candidates(rs, c)) {
     const v = evalClauses(rs, def, new Array(def.frameSize), c, 'complete rules');
     if (v === undefined) continue;
     if (result === undefined) {
@@ -67,7 +71,7 @@ function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
 
 function evalSet(rs: RuleSet, c: EvalContext): Value {
   const out = new RSet();
-  for (const def of rs.defs) {
+  for (const def of candidates(rs, c)) {
     const f: Frame = new Array(def.frameSize);
     const key = def.keyPath[0];
     for (const clause of def.clauses) {
@@ -86,7 +90,7 @@ function evalSet(rs: RuleSet, c: EvalContext): Value {
 
 function evalObject(rs: RuleSet, c: EvalContext): Value {
   const out = new RObject();
-  for (const def of rs.defs) {
+  for (const def of candidates(rs, c)) {
     const f: Frame = new Array(def.frameSize);
     for (const clause of def.clauses) {
       let done = false;

@@ -30,7 +30,8 @@ export async function readBody(ctx: Koa.Context, limits: BodyLimits): Promise<Bu
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limits.maxBytes) {
-      ctx.req.destroy();
+      // Answer first; the rest of the body is not read, so the connection closes after the answer.
+      ctx.set('Connection', 'close');
       throw badRequest('request body too large');
     }
     chunks.push(chunk);

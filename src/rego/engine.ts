@@ -132,10 +132,12 @@ export class Engine {
   evalRef(ref: string, opts: EvalOptions = {}): Value | undefined {
     const target = this.resolveRef(ref);
     const c = this.context(opts);
-    if (target.steps.length === 0) return nodeValue(target.node, c);
-    let out: Value | undefined;
-    navData(target.node, target.steps, 0, [], c, (v) => { out = v; return true; });
-    return out;
+    return guardStack(() => {
+      if (target.steps.length === 0) return nodeValue(target.node, c);
+      let out: Value | undefined;
+      navData(target.node, target.steps, 0, [], c, (v) => { out = v; return true; });
+      return out;
+    });
   }
 
   /** The tree node a reference starts from, resolved once per policy and reference. */
@@ -182,6 +184,21 @@ export class Engine {
   }
 }
 
+/**
+ * Values nested deeper than the call stack (hostile input) end evaluation with
+ * a typed limit error rather than a RangeError escaping to the caller.
+ */
+function guardStack<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new EvalError('eval_limit_error', 'evaluation exceeded the nesting limit (values or rules nested too deeply)');
+    }
+    throw e;
+  }
+}
+
 /** `data.a.b`, `a/b`, `a.b` → ["a", "b"]. */
 export function refPath(ref: string): string[] {
   const trimmed = ref.replace(/^data(\.|\/|$)/, '').replace(/^\/+|\/+$/g, '');
@@ -198,7 +215,7 @@ export class PreparedQuery {
     const f: (Value | undefined)[] = new Array(this.q.frameSize);
     const out: QueryResult[] = [];
     const { vars, exprSlots, body } = this.q;
-    this.q.goal(f, c, () => {
+    guardStack(() => this.q.goal(f, c, () => {
       const bindings: Record<string, Value> = {};
       for (const v of vars) {
         const x = f[v.slot];
@@ -212,7 +229,7 @@ export class PreparedQuery {
       out.push({ expressions, bindings });
       if (out.length > c.budget.maxCollectionSize) throw new EvalError('eval_limit_error', 'too many query results', e0(body));
       return false;
-    });
+    }));
     return out;
   }
 }

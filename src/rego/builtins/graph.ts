@@ -12,17 +12,18 @@ import type { BuiltinDef } from './contract.js';
  * child depth-first; arrays by index, objects by sorted key, set members
  * (sorted) under themselves as the path segment.
  */
-function* walk(v: Value, path: Value[]): Generator<Value> {
-  yield [[...path], v];
-  let children: Iterable<readonly [Value, Value]>;
-  if (Array.isArray(v)) children = v.map((x, i) => [i, x] as const);
-  else if (v instanceof RObject) children = v.entries();
-  else if (v instanceof RSet) children = v.values().map((m) => [m, m] as const);
-  else return;
-  for (const [key, x] of children) {
-    path.push(key);
-    yield* walk(x, path);
-    path.pop();
+function* walk(root: Value, rootPath: Value[]): Generator<Value> {
+  // An explicit stack: hostile input may nest deeper than the call stack.
+  const stack: [Value[], Value][] = [[rootPath, root]];
+  while (stack.length) {
+    const [path, v] = stack.pop()!;
+    yield [path, v];
+    let children: (readonly [Value, Value])[];
+    if (Array.isArray(v)) children = v.map((x, i) => [i, x] as const);
+    else if (v instanceof RObject) children = v.entries();
+    else if (v instanceof RSet) children = v.values().map((m) => [m, m] as const);
+    else continue;
+    for (let i = children.length - 1; i >= 0; i--) stack.push([[...path, children[i][0]], children[i][1]]);
   }
 }
 

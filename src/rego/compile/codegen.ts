@@ -910,11 +910,18 @@ function callGen(t: CallTerm, cx: CompileContext, B: Bound): GenFn {
           if (w === SKIP) return false;
           throw w;
         }
-        for (const v of results) {
+        const it = results[Symbol.iterator]();
+        for (;;) {
+          let r: IteratorResult<Value>;
+          try { r = it.next(); } catch (e) {
+            const w = wrapBuiltinError(e, target.name, c, loc);
+            if (w === SKIP) return false;
+            throw w;
+          }
+          if (r.done) return false;
           step(c, loc);
-          if (emit(f, c, v, k)) return true;
+          if (emit(f, c, r.value, k)) return true;
         }
-        return false;
       }
       const v = safeCall(inv, vals.slice(), f, c);
       return v === undefined ? false : emit(f, c, v, k);

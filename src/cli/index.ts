@@ -19,6 +19,9 @@ const commands: Record<string, Loader> = {
   build: () => import('./commands/build.js'),
   controls: () => import('./commands/controls.js'),
   impact: () => import('./commands/impact.js'),
+  report: () => import('./commands/report.js'),
+  verify: () => import('./commands/verify.js'),
+  keys: () => import('./commands/keys.js'),
 };
 
 async function help(name?: string): Promise<number> {

@@ -13,7 +13,7 @@
 import type { Location } from './errors.js';
 
 export type TokenKind =
-  | 'eof' | 'illegal' | 'ident' | 'number' | 'string' | 'rawstring'
+  | 'eof' | 'illegal' | 'ident' | 'number' | 'string' | 'rawstring' | 'template'
   | '[' | ']' | '{' | '}' | '(' | ')' | ',' | ':' | ';' | '.'
   | ':=' | '=' | '==' | '!=' | '<' | '<=' | '>' | '>='
   | '+' | '-' | '*' | '/' | '%' | '&' | '|';
@@ -185,10 +185,36 @@ export function lex(source: string, file: string, maxTokens: number): LexResult 
       case '!':
         if (next === '=') { advance(); push('!=', '!=', r, cl); } else push('illegal', c, r, cl, 'illegal ! character');
         break;
-      case '$':
-        // OPA's template strings ($"…{expr}…") have no node in our AST.
-        push('illegal', c, r, cl, next === '"' || next === '`' ? 'template strings are not supported' : 'illegal $ character');
+      case '$': {
+        // OPA 1.12's string interpolation: $"…{expr}…" or $`…{expr}…`. The token keeps
+        // the whole text; the parser splits it into literal parts and expressions.
+        if (next !== '"' && next !== '`') { push('illegal', c, r, cl, 'illegal $ character'); break; }
+        const start = i - 1;
+        const close = next;
+        advance();
+        let depth = 0;
+        let error: string | undefined;
+        for (;;) {
+          const ch = src[i];
+          if (ch === undefined || (close === '"' && ch === '\n' && depth === 0)) { error = 'non-terminated template string'; break; }
+          advance();
+          if (depth === 0) {
+            if (ch === close) break;
+            if (ch === '\\' && close === '"') { if (i < n) advance(); continue; }
+            if (ch === '{') depth = 1;
+            continue;
+          }
+          // Inside {…}: nested braces and string literals (which may contain braces).
+          if (ch === '{') depth++;
+          else if (ch === '}') depth--;
+          else if (ch === '"' || ch === '`') {
+            while (i < n && src[i] !== ch) { if (ch === '"' && src[i] === '\\') advance(); advance(); }
+            if (i < n) advance();
+          }
+        }
+        push('template', src.slice(start, i), r, cl, error);
         break;
+      }
       case '\u0000':
         push('illegal', c, r, cl, 'illegal null character');
         break;

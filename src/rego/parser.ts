@@ -19,7 +19,8 @@
  *   the compiler then reports the unknown function;
  * - a v0 module that imports `rego.v1` gets regoVersion 1 (OPA's RegoV0CompatV1
  *   obeys every v1 rule);
- * - template strings (`$"…{x}…"`) have no node in ast.ts and are rejected.
+ * - template strings (`$"…{x}…"`, OPA 1.12) become internal.template_string calls whose
+ *   expression parts are array comprehensions (see parseTemplate).
  */
 import { CompileError, RegoError, type Location } from './errors.js';
 import { parseNumber as parseNumberText } from './value.js';
@@ -863,6 +864,9 @@ class Parser {
       case 'rawstring':
         this.next();
         return { type: 'scalar', value: t.text.slice(1, -1), loc };
+      case 'template':
+        this.next();
+        return this.parseTemplate(t.text, loc);
       case '[':
         return this.parseArray();
       case '{':
@@ -878,6 +882,66 @@ class Parser {
         this.illegal();
     }
   }
+
+  /**
+   * `$"Hello {name}!"` → internal.template_string([ "Hello ", [v | v := name], "!" ]).
+   * Each `{expr}` becomes an array comprehension of its values, so an
+   * undefined expression renders as "<undefined>" instead of failing the
+   * string, and an expression may carry `with` modifiers.
+   */
+  private parseTemplate(text: string, loc: Location): Term {
+    const raw = text[1] === '`';
+    const body = text.slice(2, -1);
+    const parts: Term[] = [];
+    let literal = '';
+    let i = 0;
+    const flush = () => {
+      if (literal) parts.push({ type: 'scalar', value: literal, loc });
+      literal = '';
+    };
+    while (i < body.length) {
+      const ch = body[i];
+      if (ch === '\\' && !raw && (body[i + 1] === '{' || body[i + 1] === '}')) { literal += body[i + 1]; i += 2; continue; }
+      if (ch === '\\' && !raw) {
+        const m = /^\\(u[0-9a-fA-F]{4}|.)/s.exec(body.slice(i));
+        literal += decodeString('"' + (m ? m[0] : '\\') + '"', () => this.fail('illegal escape in template string', loc));
+        i += m ? m[0].length : 1;
+        continue;
+      }
+      if (ch !== '{') { literal += ch; i++; continue; }
+      // Find the matching close brace, skipping string literals.
+      let depth = 1;
+      let j = i + 1;
+      while (j < body.length && depth > 0) {
+        const c = body[j];
+        if (c === '"' || c === '`') {
+          j++;
+          while (j < body.length && body[j] !== c) j += c === '"' && body[j] === '\\' ? 2 : 1;
+        } else if (c === '{') depth++;
+        else if (c === '}') depth--;
+        j++;
+      }
+      if (depth !== 0) this.fail('non-terminated template expression', loc);
+      flush();
+      const exprText = body.slice(i + 1, j - 1);
+      if (!exprText.trim()) this.fail('empty template expression', loc);
+      const exprs = parseQuery(exprText, { regoVersion: this.version, file: this.file });
+      if (exprs.length !== 1 || exprs[0].kind !== 'term' || exprs[0].negated) this.fail('a template expression must be a single term', loc);
+      const e = exprs[0] as Expr & { kind: 'term' };
+      const v: VarTerm = { type: 'var', name: `__template${this.templateCount++}`, loc };
+      parts.push({
+        type: 'arraycompr',
+        term: v,
+        body: [{ kind: 'assign', left: v, right: e.term, negated: false, with: e.with, loc: e.loc }],
+        loc,
+      });
+      i = j;
+    }
+    flush();
+    return { type: 'call', op: 'internal.template_string', opLoc: loc, args: [{ type: 'array', items: parts, loc }], loc };
+  }
+
+  private templateCount = 0;
 
   private parseNumber(): ScalarTerm | CallTerm {
     const loc = this.loc;

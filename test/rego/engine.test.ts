@@ -234,3 +234,17 @@ allow if input.user == "superuser"
     });
   });
 });
+
+describe('string interpolation (OPA 1.12 template strings)', () => {
+  it('renders values, undefined expressions and escaped braces', () => {
+    const e = new Engine();
+    e.addModule('t.rego', 'package t\nname := "world"\nmsg := $"Hello {name}! n={1 + 1} missing={input.nope} obj={ {"a": [1]} } \\{literal\\}"');
+    expect(e.evalRef('data.t.msg')).to.equal('Hello world! n=2 missing=<undefined> obj={"a":[1]} {literal}');
+  });
+
+  it('accepts `with` inside an expression', () => {
+    const e = new Engine();
+    e.addModule('t.rego', 'package t\nmsg := $"Hi {input.name with input as {"name": "ann"}}"');
+    expect(e.evalRef('data.t.msg')).to.equal('Hi ann');
+  });
+});

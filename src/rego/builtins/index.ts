@@ -27,6 +27,7 @@ import { builtins as cryptoBuiltins } from './crypto.js';
 import { builtins as jwtBuiltins } from './jwt.js';
 import { builtins as graphBuiltins } from './graph.js';
 import { builtins as uriBuiltins } from './uri.js';
+import { builtins as templateBuiltins } from './template.js';
 
 const families: readonly (readonly BuiltinDef[])[] = [
   comparisonBuiltins,
@@ -53,6 +54,7 @@ const families: readonly (readonly BuiltinDef[])[] = [
   jwtBuiltins,
   graphBuiltins,
   uriBuiltins,
+  templateBuiltins,
 ];
 
 function buildRegistry(): ReadonlyMap<string, BuiltinDef> {

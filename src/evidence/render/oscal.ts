@@ -67,7 +67,9 @@ export function renderOscal(r: EvidenceReport, hashes: Record<string, string> = 
   const obsByControl = new Map<string, string[]>();
   for (const c of r.controls) obsByControl.set(c.id, c.enforcementPoints.map((ep) => u(`observation:${c.id}:${ep.id}`)));
 
-  const findings = r.requirements.map((req) => ({
+  const findings = r.requirements.map((req) => {
+    const related = req.controls.flatMap((c) => obsByControl.get(c) ?? []).map((id) => ({ 'observation-uuid': id }));
+    return {
     uuid: u(`finding:${req.ref}`),
     title: `${req.id} ${req.title}`,
     description:
@@ -83,8 +85,9 @@ export function renderOscal(r: EvidenceReport, hashes: Record<string, string> = 
         ? { state: 'satisfied', reason: 'pass' }
         : { state: 'not-satisfied', reason: req.status === 'manual' ? 'other' : 'fail', remarks: statusRemark(req.status) },
     },
-    ...(req.controls.length ? { 'related-observations': req.controls.flatMap((c) => obsByControl.get(c) ?? []).map((id) => ({ 'observation-uuid': id })) } : {}),
-  }));
+    ...(related.length ? { 'related-observations': related } : {}),
+    };
+  });
 
   const resources = Object.entries(hashes).map(([file, sha]) => ({
     uuid: u(`resource:${file}`),

@@ -200,7 +200,7 @@ export async function collectEvidence(o: CollectOptions): Promise<EvidenceReport
   if (revisions.length > MAX_REVISION_TEST_RUNS) notes.push(`${revisions.length} revisions were in force; the tests of the latest ${MAX_REVISION_TEST_RUNS} were run.`);
 
   progress('verifying the ledger segment and checkpoints');
-  const ver = segment.records > 0 ? await verifyLedger(db, { from: segment.fromSeq, to: segment.toSeq, signers: o.signers }) : undefined;
+  const ver = segment.records > 0 ? await verifyLedger(db, { from: segment.fromSeq, to: segment.toSeq, signers: o.signers, chunk: 5000 }) : undefined;
   const cps = await listCheckpoints(db, 'decisions', { fromSeq: segment.fromSeq });
   const adminVer = await verifyAdminAudit(db, { from: period.from, to: period.to });
   const admin = await sql.adminActions(db, scope);

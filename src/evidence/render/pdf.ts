@@ -211,7 +211,7 @@ function matrix(l: Layout, r: EvidenceReport): void {
   l.heading(1, 'Requirement-to-control matrix', { newPage: true });
   l.para(`Every requirement of ${r.framework.name}, exactly once, with the controls that cite it. Decisions counts the period's decisions at the enforcement points of those controls.`, { color: COLORS.muted, size: 9 });
   l.table(
-    [{ header: 'Requirement', width: 1.3 }, { header: 'Title', width: 3.2 }, { header: 'Status', width: 1.2 }, { header: 'Controls', width: 3.2 }, { header: 'Tests', width: 0.8, align: 'right' }, { header: 'Decisions', width: 1.2, align: 'right' }],
+    [{ header: 'Requirement', width: 1.75 }, { header: 'Title', width: 2.9 }, { header: 'Status', width: 1.2 }, { header: 'Controls', width: 3.2 }, { header: 'Tests', width: 0.8, align: 'right' }, { header: 'Decisions', width: 1.2, align: 'right' }],
     r.requirements.map((q) => [
       { text: q.id, bold: true },
       q.title + (q.optional ? ' (optional)' : ''),
@@ -251,7 +251,7 @@ function runtime(l: Layout, r: EvidenceReport): void {
   }
   l.heading(2, 'Silent enforcement points');
   l.table(
-    [{ header: 'Enforcement point', width: 2.4, font: 'Courier' }, { header: 'Control', width: 2.4 }, { header: 'Observation', width: 4 }],
+    [{ header: 'Enforcement point', width: 3.2, font: 'Courier' }, { header: 'Control', width: 3 }, { header: 'Observation', width: 3.4 }],
     r.silentEnforcementPoints.map((s) => [s.id, s.control, s.reason]),
     { empty: 'None: every enforcement point with expected runtime evidence decided until the end of the period.' },
   );

@@ -11,7 +11,7 @@ import { RegoError, RObject, fromJSON, toJSON, type Value } from '../rego/index.
 import { contentHash, snapshotFromSources, type PolicySnapshot } from '../policy/snapshot.js';
 import { canonicalJson, type Json } from './canonical.js';
 import { applyMask, MaskRuleError } from './mask.js';
-import { deriveOutcome, type DecisionRecord } from './record.js';
+import { deriveOutcome, type AppendedRecord, type DecisionInput, type DecisionRecord } from './record.js';
 import { getDecision, type DecisionLedger } from './ledger.js';
 
 export interface DecisionRequest {
@@ -79,9 +79,43 @@ function dataRef(path: string): string {
   return path === '' ? 'data' : 'data.' + path.split('/').join('.');
 }
 
+export interface EvaluatorOptions {
+  /**
+   * Hold records this long before handing them to the ledger, so that
+   * decisions arriving close together share a transaction. Useful where a
+   * commit blocks the event loop (SQLite): without it each commit takes only
+   * the decisions of one loop turn. 0 (default) hands them over at once.
+   */
+  lingerMs?: number;
+}
+
+interface Held {
+  record: DecisionInput;
+  resolve(r: AppendedRecord): void;
+  reject(e: unknown): void;
+}
+
 export class DecisionEvaluator {
+  private held: Held[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lingerMs: number;
+
   /** `ledger` null: decisions are not recorded (benchmarks and `attest eval`-like uses only). */
-  constructor(private readonly ledger: DecisionLedger | null) {}
+  constructor(private readonly ledger: DecisionLedger | null, options: EvaluatorOptions = {}) {
+    this.lingerMs = Math.max(0, options.lingerMs ?? 0);
+  }
+
+  private record(ledger: DecisionLedger, record: DecisionInput): Promise<AppendedRecord> {
+    if (this.lingerMs === 0) return ledger.append(record);
+    return new Promise((resolve, reject) => {
+      this.held.push({ record, resolve, reject });
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        // Appended in one turn, so they all join the ledger's next batch.
+        for (const h of this.held.splice(0)) ledger.append(h.record).then(h.resolve, h.reject);
+      }, this.lingerMs);
+    });
+  }
 
   /**
    * Decides and records. Resolves after the record committed. Rejects with a
@@ -129,7 +163,7 @@ export class DecisionEvaluator {
     };
     if (!failure && result !== undefined) decision.result = result;
     if (this.ledger) {
-      await this.ledger.append({
+      await this.record(this.ledger, {
         decision_id: decisionId,
         timestamp,
         path: req.path,

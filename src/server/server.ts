@@ -46,6 +46,11 @@ export interface ServeOptions {
   checkpointIntervalMs?: number;
   /** Ed25519 private key (PKCS#8 PEM) for checkpoints; created when missing. Default ./data/checkpoint-key.pem. */
   checkpointKeyFile?: string;
+  /**
+   * Milliseconds decisions wait to share a ledger transaction (default 2 on
+   * SQLite, whose commits block the event loop; 0 on PostgreSQL).
+   */
+  ledgerLingerMs?: number;
   /** Slash path of the default decision (default system/main). */
   defaultDecision?: string;
   /** React to SIGHUP (default true). */
@@ -137,7 +142,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const snapshots = createSnapshotManager({ dir: resolve(options.policies ?? 'policies'), db, metrics, runTests: options.runTests, log, alsoReload: loadControls });
   const state: ServerState = {
     snapshots,
-    evaluator: new DecisionEvaluator(ledger ?? null),
+    evaluator: new DecisionEvaluator(ledger ?? null, { lingerMs: options.ledgerLingerMs ?? (db?.dialect === 'sqlite' ? 2 : 0) }),
     db,
     ledger,
     metrics,

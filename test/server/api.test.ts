@@ -3,6 +3,7 @@
  * OPA's response shapes, OPA-shaped errors, and what lands in the ledger.
  */
 import { expect } from 'chai';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { BACKENDS, type TestDatabase } from '../db/backends.js';
 import { getDecision, listDecisions } from '../../src/decisions/index.js';
@@ -192,6 +193,33 @@ describe('decision service HTTP API (SQLite)', function () {
       expect(bomb.body).to.deep.equal({ code: 'invalid_parameter', message: 'compressed request body too large' });
       const small = await post(base, '/v1/data/access/allow', gzipSync(input(allowedInput())), { 'content-encoding': 'gzip' });
       expect(small.body.result).to.equal(true);
+    });
+
+    it('stops reading a chunked body at the limit and still answers', async () => {
+      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${base}/v1/data/access/allow`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => (t += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+        });
+        req.on('error', reject);
+        req.write('{"input": {"pad": "');
+        const chunk = 'x'.repeat(8192);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 40) {
+            sent++;
+            if (!req.write(chunk)) {
+              req.once('drain', pump);
+              return;
+            }
+          }
+          req.end('"}}');
+        };
+        pump();
+      });
+      expect(status).to.equal(400);
+      expect(JSON.parse(text)).to.deep.equal({ code: 'invalid_parameter', message: 'request body too large' });
     });
 
     it('rejects JSON nested deeper than the limit', async () => {

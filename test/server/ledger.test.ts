@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { listDecisions, verifyLedger, type DecisionRecord } from '../../src/decisions/index.js';
-import type { RunningServer } from '../../src/server/index.js';
+import { join } from 'node:path';
+import { loadCheckpointSigner, type RunningServer } from '../../src/server/index.js';
 import { forEachBackend } from '../db/backends.js';
 import { allowedInput, deniedInput, post, serve, workspace, type Workspace } from './helpers.js';
 
@@ -26,7 +27,7 @@ forEachBackend('1,000 concurrent decisions over HTTP', (get, backend) => {
 
   before(async () => {
     ws = workspace();
-    server = await serve(ws, get());
+    server = await serve(ws, get(), { checkpointIntervalMs: 100 });
   });
 
   after(async () => {
@@ -52,13 +53,23 @@ forEachBackend('1,000 concurrent decisions over HTTP', (get, backend) => {
     const stats = server.state.ledger?.stats;
     expect(stats?.records).to.equal(n);
     // Group commit: decisions that arrive while a commit is in flight share the next
-    // transaction. better-sqlite3 commits synchronously, so on SQLite batches only
-    // form from requests that arrive in the same event-loop turn.
-    if (backend.name === 'PostgreSQL') expect(stats?.transactions).to.be.below(n / 2);
-    else expect(stats?.transactions).to.be.at.most(n);
+    // transaction. On SQLite, whose commits block the event loop, the server holds
+    // records for a couple of milliseconds so that they can; the client in this
+    // process sends slowly enough that batches stay small there.
+    expect(stats?.transactions).to.be.below(backend.name === 'PostgreSQL' ? n / 4 : (2 * n) / 3);
 
     const report = await verifyLedger(get().db);
     expect(report).to.include({ ok: true, checked: n });
+  });
+
+  it('writes signed checkpoints of the chain head that verify with the server key', async () => {
+    await new Promise((r) => setTimeout(r, 400));
+    const signer = loadCheckpointSigner(join(ws.dir, 'checkpoint-key.pem'), false);
+    expect(signer).to.not.equal(undefined);
+    const report = await verifyLedger(get().db, { signers: signer ? [signer] : [] });
+    expect(report.ok).to.equal(true);
+    expect(report.checkpoints.checked).to.be.at.least(1);
+    expect(report.checkpoints.signaturesVerified).to.equal(report.checkpoints.checked);
   });
 
   it('stores the sources of the serving revision once, for replay', async () => {

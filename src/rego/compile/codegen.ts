@@ -15,7 +15,7 @@ import { checkCollectionSize, step, type EvalContext, type FunctionOverride } fr
 import { forEachMember, navData, navValue, nodeValue, type Step } from '../eval/navigate.js';
 import { callFunction, evalRuleSet } from '../eval/rules.js';
 import type { Cont, Frame, GenFn, Goal, PatFn, ValueFn } from '../eval/types.js';
-import { RObject, RSet, compare, equals, stringifyJSON, typeName, type Value } from '../value.js';
+import { RObject, RSet, compare, equals, stringifyJSON, type Value } from '../value.js';
 import { collectVars, Scope, type Resolved } from './scope.js';
 import type { DocNode, RuleSet } from './tree.js';
 import { checkBuiltinArgs } from './typecheck.js';
@@ -40,7 +40,6 @@ export interface CompileContext {
   capture?: Map<Expr, number>;
 }
 
-const TRUE_CONT: Cont = () => false;
 
 // ---------------------------------------------------------------------------
 // Terms
@@ -160,13 +159,13 @@ function itemsValue(items: readonly Term[], cx: CompileContext, B: Bound): Value
 
 function varValue(t: VarTerm, cx: CompileContext, B: Bound): ValueFn | null {
   const r = cx.scope.resolve(t);
-  if (r.kind === 'root') return rootValue(r, cx, t.loc);
+  if (r.kind === 'root') return rootValue(r, cx);
   if (!B.has(r.slot)) throw new Unsafe([t]);
   const slot = r.slot;
   return (f) => f[slot];
 }
 
-function rootValue(r: Extract<Resolved, { kind: 'root' }>, cx: CompileContext, loc: Location): ValueFn {
+function rootValue(r: Extract<Resolved, { kind: 'root' }>, cx: CompileContext): ValueFn {
   const steps: Step[] = r.path.map((p) => ({ kind: 'value', fn: constantKey(p) }));
   if (r.root === 'input') {
     if (steps.length === 0) return (_f, c) => c.input;
@@ -177,7 +176,7 @@ function rootValue(r: Extract<Resolved, { kind: 'root' }>, cx: CompileContext, l
       return out;
     };
   }
-  return dataRefValue(steps, cx, loc);
+  return dataRefValue(steps, cx);
 }
 
 /** Resolves the constant prefix of a data reference at compile time. */
@@ -194,7 +193,7 @@ function dataStart(steps: readonly Step[], consts: readonly (string | undefined)
   return { node, i };
 }
 
-function dataRefValue(steps: Step[], cx: CompileContext, _loc: Location, consts?: (string | undefined)[]): ValueFn {
+function dataRefValue(steps: Step[], cx: CompileContext, consts?: (string | undefined)[]): ValueFn {
   const names = consts ?? steps.map((s) => (s.kind === 'value' ? constName(s.fn) : undefined));
   const { node, i } = dataStart(steps, names, cx);
   if (i === steps.length) return (_f, c) => nodeValue(node, c);
@@ -334,9 +333,7 @@ function planRef(t: RefTerm, cx: CompileContext, B: Bound): RefPlan {
     const gen = genFn(p, cx, B);
     steps.push({ kind: 'value', fn: (f) => f[slot] });
     iterates = true;
-    const inner = head;
-    const prior = steps.length - 1;
-    head = wrapGenBefore(inner, gen, slot, prior, steps);
+    head = wrapGenBefore(head, gen, slot);
   }
   return { head, steps, names, iterates };
 }
@@ -345,7 +342,7 @@ function planRef(t: RefTerm, cx: CompileContext, B: Bound): RefPlan {
  * Turns a head into a generator that first runs `gen` into `slot`. Used when a
  * path element must iterate before the reference is walked.
  */
-function wrapGenBefore(head: RefPlan['head'], gen: GenFn, slot: number, _at: number, _steps: Step[]): RefPlan['head'] {
+function wrapGenBefore(head: RefPlan['head'], gen: GenFn, slot: number): RefPlan['head'] {
   const headGen: GenFn = headAsGen(head);
   return {
     kind: 'gen',
@@ -373,7 +370,7 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
   const plan = planRef(t, cx, B2);
   if (plan.iterates) return null;
   const { head, steps } = plan;
-  if (head.kind === 'root' && head.root === 'data') return dataRefValue(steps, cx, t.loc, plan.names);
+  if (head.kind === 'root' && head.root === 'data') return dataRefValue(steps, cx, plan.names);
   const first = (f: Frame, c: EvalContext): Value | undefined =>
     head.kind === 'root' ? c.input : head.kind === 'value' ? head.fn(f, c) : undefined;
   // Fast path: constant keys only.
@@ -1145,7 +1142,7 @@ function notGoal(e: Expr, cx: CompileContext, B: Bound): Goal {
   }
   if (unsafe.length) throw new Unsafe(unsafe);
   const IB = new Set(B);
-  const goal = exprGoal({ ...e, negated: false }, cx, IB, true);
+  const goal = exprGoal({ ...e, negated: false }, cx, IB);
   return (f, c, k) => (goal(f, c, TRUE_STOP) ? false : k());
 }
 
@@ -1252,7 +1249,7 @@ function upsert(v: Value | undefined, path: readonly string[], x: Value): Value 
   return o;
 }
 
-function exprGoal(e: Expr, cx: CompileContext, B: Bound, insideNot = false): Goal {
+function exprGoal(e: Expr, cx: CompileContext, B: Bound): Goal {
   if (e.negated) return withMaybe(e, cx, B, notGoal(e, cx, B));
   let g: Goal;
   switch (e.kind) {
@@ -1267,7 +1264,6 @@ function exprGoal(e: Expr, cx: CompileContext, B: Bound, insideNot = false): Goa
     case 'somein': g = someInGoal(e, cx, B); break;
     case 'every': g = everyGoal(e, cx, B); break;
   }
-  void insideNot;
   return withMaybe(e, cx, B, g);
 }
 
@@ -1480,4 +1476,3 @@ function checkRedeclarations(body: Body, cx: CompileContext, params: ReadonlySet
   }
 }
 
-export { typeName };

@@ -58,7 +58,7 @@ function dedupe(errors: RegoError[]): RegoError[] {
 // ---------------------------------------------------------------------------
 // Environments
 
-function importBinding(m: Module, t: Term, errors: RegoError[], loc: Location): { alias: string; binding: ImportBinding } | undefined {
+function importBinding(t: Term, errors: RegoError[], loc: Location): { alias: string; binding: ImportBinding } | undefined {
   const names: string[] = [];
   if (t.type === 'var') names.push(t.name);
   else if (t.type === 'ref' && t.head.type === 'var') {
@@ -77,7 +77,6 @@ function importBinding(m: Module, t: Term, errors: RegoError[], loc: Location): 
     errors.push(new RegoError('rego_compile_error', `invalid import path ${names.join('.')}: path must begin with input or data`, loc));
     return undefined;
   }
-  void m;
   return { alias: names[names.length - 1], binding: { root, path: names.slice(1) } };
 }
 
@@ -96,7 +95,7 @@ function buildEnvironments(modules: readonly Module[], errors: RegoError[]): Map
   for (const m of modules) {
     const imports = new Map<string, ImportBinding>();
     for (const imp of m.imports) {
-      const b = importBinding(m, imp.path, errors, imp.loc);
+      const b = importBinding(imp.path, errors, imp.loc);
       if (!b) continue;
       const alias = imp.alias ?? b.alias;
       if (imports.has(alias)) errors.push(new RegoError('rego_compile_error', `import must not shadow import ${alias}`, imp.loc));

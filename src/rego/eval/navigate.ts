@@ -2,9 +2,8 @@
  * Walking references: into values (`x.a[i]`) and into the data tree
  * (`data.pkg.rule[k]`), where rules and the base document meet.
  */
-import { EvalError } from '../errors.js';
 import type { DocNode, RuleSet } from '../compile/tree.js';
-import { RObject, RSet, equals, type Value } from '../value.js';
+import { RObject, RSet, type Value } from '../value.js';
 import { UNDEFINED, step, type EvalContext } from './context.js';
 import type { Frame, PatFn, ValueFn } from './types.js';
 import { evalRuleSet } from './rules.js';
@@ -85,12 +84,6 @@ function baseAt(c: EvalContext, path: readonly string[]): Value | undefined {
     if (v === undefined) return undefined;
   }
   return v;
-}
-
-function samePath(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
@@ -211,10 +204,4 @@ export function navData(node: DocNode, steps: readonly Step[], i: number, f: Fra
   }
 }
 
-/** Raises OPA's conflict error. */
-export function conflict(message: string, rs: RuleSet): never {
-  const loc = rs.rules[0]?.rule.loc;
-  throw new EvalError('eval_conflict_error', message, loc);
-}
 
-export { samePath };

@@ -1,520 +1,125 @@
 /**
- * Regex builtins. OPA uses Go's regexp (RE2 syntax); we translate each RE2
- * pattern into an equivalent JS RegExp (always with the `u` flag) and
- * reimplement Go's FindAll/Split/ReplaceAll loops on top of it.
+ * Regex builtins. OPA uses Go's regexp package (RE2 syntax, linear-time
+ * matching). Patterns are compiled with re2js, a port of RE2/Go regexp that
+ * takes Go's syntax and reports Go's parse errors, so every builtin here runs
+ * in time linear in the input (no backtracking: `(a+)+$` is safe). Go's
+ * FindAll/Split/ReplaceAll loops are reimplemented on top of its Matcher.
  *
- * Where JS RegExp differs from RE2, and what the translator does:
- * - Syntax JS has and RE2 rejects (backreferences, lookaround, atomic groups,
- *   \Z, \C, possessive or stacked quantifiers) is rejected with Go's error text,
- *   so those constructs never reach the backtracking engine.
- * - `.` and the (?m) anchors are emitted as explicit classes/lookarounds (the
- *   JS `s`/`m` flags are never used), so RE2's semantics hold: `.` excludes
- *   only \n (not \r, U+2028…), line anchors only see \n, and `^` `$` \A \z
- *   are JS's input anchors. (Negative lookaheads such as (?![\s\S]) are
- *   avoided: V8 lets them succeed inside a surrogate pair.)
- * - \d \s \w are ASCII in RE2 (JS \s is Unicode); POSIX classes [[:alpha:]]
- *   do not exist in JS; both become explicit ranges.
- * - Inline flags (?i) (?m) (?s) (?U) may be scoped; JS has only global flags.
- *   (?i) for the whole pattern uses the `i` flag, otherwise affected literals
- *   and classes are case-expanded. (?U) swaps greedy and lazy quantifiers.
- * - Named groups (?P<name>…) become plain groups (Go allows names JS does not,
- *   such as `1a`, and duplicates); names are kept beside the RegExp.
- * - A literal `{` that is not a repeat, and `}` `]`, are escaped (the u flag
- *   rejects them bare); repeats of assertions (`^*`) are wrapped in (?:…).
- * - Go matches leftmost-first like JS, but ignores an empty match right after
- *   a previous match in FindAll/Split/ReplaceAll; those loops do the same here.
- * Known gaps: JS still backtracks, so a valid RE2 pattern with nested
- * quantifiers over overlapping input (`(a+)+$`) can take exponential time;
- * captures inside a repeated group are reset per iteration in JS.
+ * Remaining differences from Go's regexp:
+ * - re2js rejects duplicate group names, which Go allows; such a pattern is
+ *   recompiled with its names stripped and the names are kept beside it.
+ * - Input is matched as UTF-16 code points rather than UTF-8, with the same
+ *   results for well-formed strings; a lone surrogate is matched as that code
+ *   point, where Go (which cannot hold one in a string) would see U+FFFD.
+ * - re2js keeps its own Unicode tables, which may be a version apart from Go's.
  */
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
 import type { Value } from '../value.js';
 import type { BuiltinDef } from './contract.js';
 import { builtinError, int, str } from './args.js';
 import { goQuote } from './sprintf.js';
 
 /** A parse error, worded as Go's regexp/syntax.Error. */
-export class RegexSyntaxError extends Error {
-  constructor(code: string, expr: string) {
-    super(`error parsing regexp: ${code}: \`${expr}\``);
-  }
-}
-
-interface Flags { i: boolean; m: boolean; s: boolean; U: boolean }
-
-/** Nested counted repeats, for Go's "invalid repeat count" size rule. */
-interface RepeatNode { m: number; subs: RepeatNode[] }
-
-interface Atom { src: string; quantifiable: boolean; reps: RepeatNode[] }
+export class RegexSyntaxError extends Error {}
 
 export interface CompiledRegex {
-  readonly re: RegExp;
-  /** Group names by group number (index 0 unused). */
+  readonly re: RE2JS;
+  /** Group names by group number (index 0, the whole match, unused). */
   readonly names: readonly (string | undefined)[];
 }
 
-const ASCII_WORD: [number, number][] = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
-const PERL_CLASSES: Record<string, [number, number][]> = {
-  d: [[0x30, 0x39]],
-  s: [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]],
-  w: ASCII_WORD,
-};
-const POSIX_CLASSES: Record<string, [number, number][]> = {
-  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
-  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
-  ascii: [[0x00, 0x7f]],
-  blank: [[0x09, 0x09], [0x20, 0x20]],
-  cntrl: [[0x00, 0x1f], [0x7f, 0x7f]],
-  digit: [[0x30, 0x39]],
-  graph: [[0x21, 0x7e]],
-  lower: [[0x61, 0x7a]],
-  print: [[0x20, 0x7e]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  space: [[0x09, 0x0d], [0x20, 0x20]],
-  upper: [[0x41, 0x5a]],
-  word: ASCII_WORD,
-  xdigit: [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]],
-};
-const CATEGORIES = new Set(('C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps ' +
-  'S Sc Sk Sm So Z Zl Zp Zs').split(' '));
-const MAX_RUNE = 0x10ffff;
-const MAX_REPEAT = 1000;
-const MAX_DEPTH = 1000;
-
-function complement(ranges: [number, number][]): [number, number][] {
-  const out: [number, number][] = [];
-  let next = 0;
-  for (const [lo, hi] of ranges) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = hi + 1;
-  }
-  if (next <= MAX_RUNE) out.push([next, MAX_RUNE]);
-  return out;
-}
-
-/** A code point as JS regex source, escaped for use inside or outside a class. */
-function lit(cp: number, inClass: boolean): string {
-  const ch = String.fromCodePoint(cp);
-  if (cp >= 0x20 && cp < 0x7f) {
-    const special = inClass ? '\\]^-[' : '\\^$.*+?()[]{}|/';
-    return special.includes(ch) ? '\\' + ch : ch;
-  }
-  return `\\u{${cp.toString(16)}}`;
-}
-
-const rangeSrc = ([lo, hi]: [number, number]): string => (lo === hi ? lit(lo, true) : `${lit(lo, true)}-${lit(hi, true)}`);
-
-/** The code points equal to `cp` under simple case folding (approximated with JS case mapping). */
-function caseVariants(cp: number): number[] {
-  const out = new Set<number>([cp]);
-  for (let round = 0; round < 2; round++) {
-    for (const c of [...out]) {
-      const ch = String.fromCodePoint(c);
-      for (const m of [ch.toLowerCase(), ch.toUpperCase()]) {
-        if ([...m].length === 1) out.add(m.codePointAt(0)!);
-      }
-    }
-  }
-  return [...out];
-}
-
-class Translator {
-  private pos = 0;
-  private groups = 0;
-  private depth = 0;
-  readonly names: (string | undefined)[] = [undefined];
-  /** True when (?i) is applied by the JS `i` flag instead of expansion. */
-  private readonly globalI: boolean;
-
-  constructor(private readonly src: string) {
-    this.globalI = /^\(\?[msU]*i[imsU]*\)/.test(src) && !/\(\?[imsU]*-[msU]*i/.test(src);
-  }
-
-  translate(): CompiledRegex {
-    const body = this.alternation({ i: false, m: false, s: false, U: false });
-    if (this.pos < this.src.length) throw new RegexSyntaxError('unexpected )', this.src); // a stray ')'
-    try {
-      return { re: new RegExp(body.src, this.globalI ? 'giu' : 'gu'), names: this.names };
-    } catch {
-      // Should not happen: the translation is meant to be always valid JS.
-      throw new RegexSyntaxError('invalid or unsupported Perl syntax', this.src);
-    }
-  }
-
-  private peek(off = 0): string { return this.src[this.pos + off] ?? ''; }
-  private rest(): string { return this.src.slice(this.pos); }
-
-  private alternation(flags: Flags): Atom {
-    const branches: Atom[] = [this.sequence(flags)];
-    while (this.peek() === '|') {
-      this.pos++;
-      branches.push(this.sequence(flags));
-    }
-    if (branches.length === 1) return branches[0];
-    return { src: branches.map((b) => b.src).join('|'), quantifiable: false, reps: branches.flatMap((b) => b.reps) };
-  }
-
-  private sequence(flags: Flags): Atom {
-    const parts: Atom[] = [];
-    let lastRepeatStart = -1;
-    while (this.pos < this.src.length && this.peek() !== '|' && this.peek() !== ')') {
-      const start = this.pos;
-      const rep = this.repeatOp();
-      if (rep) {
-        if (lastRepeatStart >= 0) throw new RegexSyntaxError('invalid nested repetition operator', this.src.slice(lastRepeatStart, this.pos));
-        const prev = parts.pop();
-        if (!prev) throw new RegexSyntaxError('missing argument to repetition operator', this.src.slice(start, this.pos));
-        parts.push(this.applyRepeat(prev, rep, flags, start));
-        lastRepeatStart = start;
-        continue;
-      }
-      lastRepeatStart = -1;
-      const flagOnly = this.flagGroup(flags);
-      if (flagOnly) { flags = flagOnly; continue; }
-      parts.push(...this.atom(flags));
-    }
-    return { src: parts.map((p) => p.src).join(''), quantifiable: parts.length === 1 && parts[0].quantifiable, reps: parts.flatMap((p) => p.reps) };
-  }
-
-  /** Parses `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (and a lazy `?`) at the cursor. */
-  private repeatOp(): { min: number; max: number; lazy: boolean; counted: boolean } | undefined {
-    const c = this.peek();
-    let min: number; let max: number; let counted = false;
-    if (c === '*' || c === '+' || c === '?') {
-      this.pos++;
-      [min, max] = c === '*' ? [0, -1] : c === '+' ? [1, -1] : [0, 1];
-    } else if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.rest());
-      // Not a repeat (Go also rejects leading zeros): a literal {
-      if (!m || /^0\d/.test(m[1]) || (m[3] !== undefined && /^0\d/.test(m[3]))) return undefined;
-      const start = this.pos;
-      this.pos += m[0].length;
-      const num = (s: string): number => (s.length > 8 ? -1 : Number(s));
-      min = num(m[1]);
-      max = m[2] === undefined ? min : m[3] === '' ? -1 : num(m[3]);
-      if (m[3] && max < 0) min = -1; // too large
-      if (min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && min > max)) {
-        throw new RegexSyntaxError('invalid repeat count', this.src.slice(start, this.pos));
-      }
-      counted = true;
-    } else {
-      return undefined;
-    }
-    let lazy = false;
-    if (this.peek() === '?') { this.pos++; lazy = true; }
-    return { min, max, lazy, counted };
-  }
-
-  private applyRepeat(atom: Atom, r: { min: number; max: number; lazy: boolean; counted: boolean }, flags: Flags, start: number): Atom {
-    let reps = atom.reps;
-    if (r.counted) {
-      const node: RepeatNode = { m: r.max >= 0 ? r.max : r.min, subs: atom.reps };
-      if ((r.min >= 2 || r.max >= 2) && !repeatIsValid([node], MAX_REPEAT)) {
-        throw new RegexSyntaxError('invalid repeat count', this.src.slice(start, this.pos));
-      }
-      reps = [node];
-    }
-    const q = r.counted ? (r.min === r.max ? `{${r.min}}` : `{${r.min},${r.max < 0 ? '' : r.max}}`)
-      : r.max < 0 ? (r.min === 0 ? '*' : '+') : '?';
-    const lazy = r.lazy !== flags.U ? '?' : '';
-    const base = atom.quantifiable ? atom.src : `(?:${atom.src})`;
-    return { src: base + q + lazy, quantifiable: false, reps };
-  }
-
-  /** `(?flags)` alone changes the flags for the rest of the group. */
-  private flagGroup(flags: Flags): Flags | undefined {
-    if (!this.rest().startsWith('(?')) return undefined;
-    const m = /^\(\?([imsU]*)(?:-([imsU]*))?\)/.exec(this.rest());
-    if (!m || (m[2] !== undefined && m[2] === '')) return undefined;
-    this.pos += m[0].length;
-    return setFlags(flags, m[1], m[2] ?? '');
-  }
-
-  private atom(flags: Flags): Atom[] {
-    const c = this.peek();
-    switch (c) {
-      case '(': return [this.group(flags)];
-      case '[': return [this.charClass(flags)];
-      case '.':
-        this.pos++;
-        return [{ src: flags.s ? '[\\0-\\u{10ffff}]' : '[^\\n]', quantifiable: true, reps: [] }];
-      case '^':
-        this.pos++;
-        return [assertion(flags.m ? '(?<=^|\\n)' : '^')];
-      case '$':
-        this.pos++;
-        return [assertion(flags.m ? '(?=\\n|$)' : '$')];
-      case '\\': return this.escape(flags);
-      default: {
-        const cp = this.src.codePointAt(this.pos)!;
-        this.pos += cp > 0xffff ? 2 : 1;
-        return [this.literal(cp, flags)];
-      }
-    }
-  }
-
-  private literal(cp: number, flags: Flags): Atom {
-    if (flags.i && !this.globalI) {
-      const v = caseVariants(cp);
-      if (v.length > 1) return { src: '[' + v.map((x) => lit(x, true)).join('') + ']', quantifiable: true, reps: [] };
-    }
-    return { src: lit(cp, false), quantifiable: true, reps: [] };
-  }
-
-  private group(flags: Flags): Atom {
-    const start = this.pos;
-    const rest = this.rest();
-    let capture = false;
-    let name: string | undefined;
-    let inner = flags;
-    if (rest.startsWith('(?P<') || (rest.startsWith('(?<') && rest.length > 4)) {
-      const begin = rest[2] === 'P' ? 4 : 3;
-      const end = rest.indexOf('>');
-      if (end < 0) throw new RegexSyntaxError('invalid named capture', rest);
-      name = rest.slice(begin, end);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) throw new RegexSyntaxError('invalid named capture', rest.slice(0, end + 1));
-      this.pos += end + 1;
-      capture = true;
-    } else if (rest.startsWith('(?')) {
-      const m = /^\(\?([imsU]*)(?:-([imsU]*))?:/.exec(rest);
-      if (!m || m[2] === '') {
-        const bad = /^\(\?[imsU]*(-[imsU]*)?[):]?/.exec(rest)![0];
-        const shown = bad.length > 2 && /[):]$/.test(bad) ? bad : rest.slice(0, Math.min(rest.length, bad.length + 1));
-        throw new RegexSyntaxError('invalid or unsupported Perl syntax', shown);
-      }
-      inner = setFlags(flags, m[1], m[2] ?? '');
-      this.pos += m[0].length;
-    } else {
-      this.pos++;
-      capture = true;
-    }
-    if (capture) this.names.push(name);
-    if (capture) this.groups++;
-    if (++this.depth > MAX_DEPTH) throw new RegexSyntaxError('expression nests too deeply', this.src);
-    const body = this.alternation(inner);
-    this.depth--;
-    if (this.peek() !== ')') throw new RegexSyntaxError('missing closing )', this.src);
-    this.pos++;
-    return { src: (capture ? '(' : '(?:') + body.src + ')', quantifiable: true, reps: body.reps };
-  }
-
-  private escape(flags: Flags): Atom[] {
-    const c = this.peek(1);
-    if (c === '') throw new RegexSyntaxError('trailing backslash at end of expression', '');
-    switch (c) {
-      case 'A': this.pos += 2; return [assertion('^')];
-      case 'z': this.pos += 2; return [assertion('$')];
-      case 'b': this.pos += 2; return [assertion('\\b')];
-      case 'B': this.pos += 2; return [assertion('\\B')];
-      case 'Q': {
-        const endQ = this.src.indexOf('\\E', this.pos + 2);
-        const text = this.src.slice(this.pos + 2, endQ < 0 ? undefined : endQ);
-        this.pos = endQ < 0 ? this.src.length : endQ + 2;
-        return [...text].map((ch) => this.literal(ch.codePointAt(0)!, flags));
-      }
-      case 'p':
-      case 'P': return [{ src: this.unicodeClass(), quantifiable: true, reps: [] }];
-    }
-    const perl = PERL_CLASSES[c.toLowerCase()];
-    if (perl) {
-      this.pos += 2;
-      const ranges = c === c.toUpperCase() ? complement(perl) : perl;
-      return [{ src: '[' + ranges.map(rangeSrc).join('') + ']', quantifiable: true, reps: [] }];
-    }
-    return [this.literal(this.escapedChar(), flags)];
-  }
-
-  /** A single-character escape (\n, \x41, \x{263a}, \101, \.), returning the code point. */
-  private escapedChar(): number {
-    const start = this.pos;
-    this.pos++; // the backslash
-    const cp = this.src.codePointAt(this.pos);
-    if (cp === undefined) throw new RegexSyntaxError('trailing backslash at end of expression', '');
-    const c = String.fromCodePoint(cp);
-    this.pos += c.length;
-    const bad = (): never => { throw new RegexSyntaxError('invalid escape sequence', this.src.slice(start, this.pos)); };
-    if (cp < 0x80 && !/[0-9A-Za-z]/.test(c)) return cp;
-    if (c >= '1' && c <= '7' && !/[0-7]/.test(this.peek())) bad();
-    if (c >= '0' && c <= '7') {
-      let r = cp - 0x30;
-      for (let k = 0; k < 2 && /[0-7]/.test(this.peek()); k++) r = r * 8 + (this.src.charCodeAt(this.pos++) - 0x30);
-      return r;
-    }
-    switch (c) {
-      case 'a': return 7;
-      case 'f': return 12;
-      case 'n': return 10;
-      case 'r': return 13;
-      case 't': return 9;
-      case 'v': return 11;
-      case 'x': {
-        if (this.peek() === '{') {
-          this.pos++;
-          let r = 0; let n = 0;
-          for (;;) {
-            const d = this.peek();
-            if (d === '') bad();
-            this.pos += d.length;
-            if (d === '}') break;
-            if (!/[0-9A-Fa-f]/.test(d)) bad();
-            r = r * 16 + parseInt(d, 16);
-            n++;
-            if (r > MAX_RUNE) bad();
-          }
-          if (n === 0) bad();
-          return r;
-        }
-        let h = '';
-        for (let k = 0; k < 2 && this.pos < this.src.length; k++) {
-          const d = String.fromCodePoint(this.src.codePointAt(this.pos)!);
-          h += d;
-          this.pos += d.length;
-        }
-        if (!/^[0-9A-Fa-f]{2}$/.test(h)) bad();
-        return parseInt(h, 16);
-      }
-    }
-    return bad();
-  }
-
-  /** \pL, \p{Greek}, \PL, \p{^Greek} as a JS property escape. */
-  private unicodeClass(): string {
-    const start = this.pos;
-    let negate = this.peek(1) === 'P';
-    this.pos += 2;
-    let name: string;
-    if (this.peek() === '{') {
-      const end = this.src.indexOf('}', this.pos);
-      if (end < 0) throw new RegexSyntaxError('invalid character class range', this.src.slice(start));
-      name = this.src.slice(this.pos + 1, end);
-      this.pos = end + 1;
-    } else {
-      const cp = this.src.codePointAt(this.pos);
-      if (cp === undefined) throw new RegexSyntaxError('invalid character class range', this.src.slice(start));
-      name = String.fromCodePoint(cp);
-      this.pos += name.length;
-    }
-    if (name.startsWith('^')) { negate = !negate; name = name.slice(1); }
-    const prop = name === 'Any' ? 'Any' : CATEGORIES.has(name) ? name : `Script=${name}`;
-    const esc = `\\${negate ? 'P' : 'p'}{${prop}}`;
-    if (!/^[A-Za-z_]+$/.test(name) || !isValidProperty(esc)) {
-      throw new RegexSyntaxError('invalid character class range', this.src.slice(start, this.pos));
-    }
-    return esc;
-  }
-
-  private charClass(flags: Flags): Atom {
-    const start = this.pos;
-    this.pos++;
-    let negate = false;
-    if (this.peek() === '^') { negate = true; this.pos++; }
-    const items: string[] = [];
-    const ranges: [number, number][] = [];
-    let first = true;
-    for (;;) {
-      if (this.pos >= this.src.length) throw new RegexSyntaxError('missing closing ]', this.src.slice(start));
-      const c = this.peek();
-      if (c === ']' && !first) { this.pos++; break; }
-      first = false;
-      if (c === '[' && this.peek(1) === ':') {
-        const end = this.src.indexOf(':]', this.pos + 2);
-        if (end >= 0) {
-          let name = this.src.slice(this.pos + 2, end);
-          const text = this.src.slice(this.pos, end + 2);
-          const neg = name.startsWith('^');
-          if (neg) name = name.slice(1);
-          const cls = Object.prototype.hasOwnProperty.call(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
-          if (!cls) throw new RegexSyntaxError('invalid character class range', text);
-          ranges.push(...(neg ? complement(cls) : cls));
-          this.pos = end + 2;
-          continue;
-        }
-      }
-      if (c === '\\') {
-        const e = this.peek(1);
-        if (e === 'p' || e === 'P') { items.push(this.unicodeClass()); continue; }
-        const perl = PERL_CLASSES[e.toLowerCase()];
-        if (perl) {
-          this.pos += 2;
-          ranges.push(...(e === e.toUpperCase() ? complement(perl) : perl));
-          continue;
-        }
-      }
-      const rangeStart = this.pos;
-      const lo = this.classChar();
-      if (this.peek() === '-' && this.peek(1) !== ']' && this.peek(1) !== '') {
-        this.pos++;
-        const hi = this.classChar();
-        if (hi < lo) throw new RegexSyntaxError('invalid character class range', this.src.slice(rangeStart, this.pos));
-        ranges.push([lo, hi]);
+/**
+ * Replaces every named group opener with a plain `(` and returns the names in
+ * group order. Only used once re2js has parsed the pattern up to a duplicate
+ * name, so the groups seen are well-formed.
+ */
+function stripGroupNames(pattern: string): { pattern: string; names: (string | undefined)[] } {
+  const names: (string | undefined)[] = [undefined];
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === '\\' && pattern[i + 1] === 'Q') {
+      const end = pattern.indexOf('\\E', i + 2);
+      const stop = end < 0 ? pattern.length : end + 2;
+      out += pattern.slice(i, stop);
+      i = stop;
+    } else if (c === '\\') {
+      out += pattern.slice(i, i + 2);
+      i += 2;
+    } else if (c === '[') {
+      const stop = classEnd(pattern, i);
+      out += pattern.slice(i, stop);
+      i = stop;
+    } else if (c === '(') {
+      const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(pattern.slice(i));
+      if (named) {
+        names.push(named[1]);
+        out += '(';
+        i += named[0].length;
       } else {
-        ranges.push([lo, lo]);
+        if (pattern[i + 1] !== '?') names.push(undefined);
+        out += c;
+        i++;
       }
+    } else {
+      out += c;
+      i++;
     }
-    if (flags.i && !this.globalI) ranges.push(...foldRanges(ranges));
-    const body = ranges.map(rangeSrc).join('') + items.join('');
-    return { src: `[${negate ? '^' : ''}${body}]`, quantifiable: true, reps: [] };
   }
+  return { pattern: out, names };
+}
 
-  /** One class member character (literal or escape). */
-  private classChar(): number {
-    if (this.peek() === '\\') {
-      const e = this.peek(1);
-      if (e === '') throw new RegexSyntaxError('trailing backslash at end of expression', '');
-      if (/[dswDSWpPQ]/.test(e)) throw new RegexSyntaxError('invalid escape sequence', '\\' + e);
-      return this.escapedChar();
+/** The index just past the character class opening at `start` (Go's rules: a leading `]` is literal). */
+function classEnd(pattern: string, start: number): number {
+  let i = start + 1;
+  if (pattern[i] === '^') i++;
+  if (pattern[i] === ']') i++;
+  while (i < pattern.length && pattern[i] !== ']') {
+    if (pattern[i] === '\\') {
+      i += 2;
+    } else if (pattern.startsWith('[:', i) && pattern.indexOf(':]', i + 2) >= 0) {
+      i = pattern.indexOf(':]', i + 2) + 2;
+    } else {
+      i++;
     }
-    const cp = this.src.codePointAt(this.pos)!;
-    this.pos += cp > 0xffff ? 2 : 1;
-    return cp;
   }
+  return i + 1;
 }
 
-function assertion(src: string): Atom {
-  return { src, quantifiable: false, reps: [] };
+/**
+ * Go's wording for a parse error: Go always quotes an expression, the whole
+ * pattern for "expression too large" and "nests too deeply" and an empty one
+ * for a trailing backslash, where re2js leaves the quote out.
+ */
+function goMessage(e: RE2JSException, pattern: string, compiled = pattern): string {
+  if (!(e instanceof RE2JSSyntaxException)) return e.message;
+  const input = e.input ?? (e.error.startsWith('trailing backslash') ? '' : compiled);
+  return `error parsing regexp: ${e.error}: \`${input === compiled ? pattern : input}\``;
 }
 
-function setFlags(flags: Flags, on: string, off: string): Flags {
-  const f = { ...flags };
-  for (const c of on) f[c as keyof Flags] = true;
-  for (const c of off) f[c as keyof Flags] = false;
-  return f;
-}
-
-function repeatIsValid(nodes: RepeatNode[], n: number): boolean {
-  for (const node of nodes) {
-    let limit = n;
-    if (node.m > 0) {
-      if (node.m > limit) return false;
-      limit = Math.floor(limit / node.m);
+function compileUncached(pattern: string): CompiledRegex {
+  try {
+    const re = RE2JS.compile(pattern);
+    const names: (string | undefined)[] = new Array(re.groupCount() + 1).fill(undefined);
+    for (const [name, index] of Object.entries(re.namedGroups())) names[index] = name;
+    return { re, names };
+  } catch (e) {
+    if (!(e instanceof RE2JSException)) throw e;
+    if (!(e instanceof RE2JSSyntaxException && e.error === 'duplicate capture group name')) {
+      throw new RegexSyntaxError(goMessage(e, pattern));
     }
-    if (!repeatIsValid(node.subs, limit)) return false;
   }
-  return true;
+  const stripped = stripGroupNames(pattern);
+  try {
+    return { re: RE2JS.compile(stripped.pattern), names: stripped.names };
+  } catch (e) {
+    if (!(e instanceof RE2JSException)) throw e;
+    throw new RegexSyntaxError(goMessage(e, pattern, stripped.pattern));
+  }
 }
 
-/** Extra ranges so that a class matches case variants of its members (scoped (?i)). */
-function foldRanges(ranges: [number, number][]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const [lo, hi] of ranges) {
-    if (hi - lo > 2000) continue; // huge ranges: assume they already contain their variants
-    for (let cp = lo; cp <= hi; cp++) for (const v of caseVariants(cp)) if (v !== cp) out.push([v, v]);
-  }
-  return out;
-}
-
-const validProps = new Map<string, boolean>();
-function isValidProperty(esc: string): boolean {
-  let ok = validProps.get(esc);
-  if (ok === undefined) {
-    try { new RegExp(esc, 'u'); ok = true; } catch { ok = false; }
-    validProps.set(esc, ok);
-  }
-  return ok;
-}
-
-// ---------------------------------------------------------------------------
 // Compilation cache (bounded; oldest entry evicted first).
-
 const CACHE_SIZE = 1000;
 const cache = new Map<string, CompiledRegex | RegexSyntaxError>();
 
@@ -523,7 +128,7 @@ export function compileRegex(pattern: string): CompiledRegex {
   let entry = cache.get(pattern);
   if (entry === undefined) {
     try {
-      entry = new Translator(pattern).translate();
+      entry = compileUncached(pattern);
     } catch (e) {
       if (!(e instanceof RegexSyntaxError)) throw e;
       entry = e;
@@ -547,33 +152,59 @@ function compileFor(fn: string, pattern: string): CompiledRegex {
 // ---------------------------------------------------------------------------
 // Go's matching loops.
 
-function execAt(re: RegExp, s: string, pos: number): RegExpExecArray | null {
-  re.lastIndex = pos;
-  return re.exec(s);
+/** re2js's estimate of the lazy-DFA state memory a cached pattern may keep between calls. */
+const DFA_KEEP_BYTES = 64 * 1024;
+
+/**
+ * Drops a pattern's lazy-DFA states once they outgrow DFA_KEEP_BYTES. re2js
+ * lets each pattern's DFA grow to 8 MB, so a full cache of patterns sent by
+ * clients could otherwise hold gigabytes; the DFA rebuilds states on demand.
+ */
+function trimDfa(c: CompiledRegex): void {
+  const dfa: { stateBudget: number; memBudget: number; clearCache(): void } | null | undefined = c.re.re2().lazyDFA;
+  if (dfa && dfa.stateBudget - dfa.memBudget > DFA_KEEP_BYTES) dfa.clearCache();
+}
+
+/** A match: [start, end) in UTF-16 units, and the text of each group asked for (undefined if it did not take part). */
+interface Match { start: number; end: number; groups: (string | undefined)[] }
+
+/**
+ * Searches `s` from successive positions, seeing the text before the position
+ * as context for ^ and \b (as Go's loops do). `ngroups` is how many groups to
+ * extract, counting the whole match; re2js only computes submatches on demand.
+ */
+function searcher(c: CompiledRegex, s: string, ngroups: number): (pos: number) => Match | undefined {
+  const m = c.re.matcher(s);
+  return (pos) => {
+    if (!m.find(pos)) return undefined;
+    const groups: (string | undefined)[] = [];
+    for (let g = 0; g < ngroups; g++) groups.push(m.group(g) ?? undefined);
+    return { start: m.start(), end: m.end(), groups };
+  };
 }
 
 const runeWidth = (s: string, i: number): number => (i < s.length && s.codePointAt(i)! > 0xffff ? 2 : 1);
 
 /** Go's allMatches: successive matches, skipping an empty match right after a match. */
-function allMatches(c: CompiledRegex, s: string, n: number): RegExpExecArray[] {
-  const out: RegExpExecArray[] = [];
+function allMatches(c: CompiledRegex, s: string, n: number, ngroups: number): Match[] {
+  const find = searcher(c, s, ngroups);
+  const out: Match[] = [];
   let pos = 0;
   let prevEnd = -1;
   while ((n < 0 || out.length < n) && pos <= s.length) {
-    const m = execAt(c.re, s, pos);
+    const m = find(pos);
     if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
     let accept = true;
-    if (end === start) {
-      if (start === prevEnd) accept = false;
-      pos = start + runeWidth(s, start);
+    if (m.end === m.start) {
+      if (m.start === prevEnd) accept = false;
+      pos = m.start + runeWidth(s, m.start);
     } else {
-      pos = end;
+      pos = m.end;
     }
-    prevEnd = end;
+    prevEnd = m.end;
     if (accept) out.push(m);
   }
+  trimDfa(c);
   return out;
 }
 
@@ -582,17 +213,17 @@ function split(c: CompiledRegex, pattern: string, s: string): string[] {
   const out: string[] = [];
   let beg = 0;
   let end = 0;
-  for (const m of allMatches(c, s, -1)) {
-    end = m.index;
-    if (m.index + m[0].length !== 0) out.push(s.slice(beg, end));
-    beg = m.index + m[0].length;
+  for (const m of allMatches(c, s, -1, 0)) {
+    end = m.start;
+    if (m.end !== 0) out.push(s.slice(beg, end));
+    beg = m.end;
   }
   if (end !== s.length) out.push(s.slice(beg));
   return out;
 }
 
 /** Go's Regexp.Expand for a template: $1, ${1}, $name, ${name}, $$. */
-function expand(template: string, m: RegExpExecArray, names: readonly (string | undefined)[]): string {
+function expand(template: string, groups: readonly (string | undefined)[], names: readonly (string | undefined)[]): string {
   let out = '';
   for (let i = 0; i < template.length;) {
     const d = template.indexOf('$', i);
@@ -604,37 +235,42 @@ function expand(template: string, m: RegExpExecArray, names: readonly (string | 
     if (!ref) { out += '$'; continue; }
     i += ref[0].length;
     const name = ref[1] ?? ref[2];
-    let group = -1;
+    let group: number;
     if (/^\d+$/.test(name)) group = name.length > 9 ? -1 : Number(name);
-    else group = names.indexOf(name);
-    if (group >= 0 && group < m.length) out += m[group] ?? '';
+    // Go takes the leftmost group of that name that took part in the match.
+    else group = names.findIndex((n, g) => n === name && groups[g] !== undefined);
+    if (group >= 0 && group < groups.length) out += groups[group] ?? '';
   }
   return out;
 }
 
 /** Go's ReplaceAllString. */
 function replaceAll(c: CompiledRegex, s: string, repl: string): string {
+  // Groups are only extracted when the template refers to one.
+  const find = searcher(c, s, repl.includes('$') ? c.names.length : 0);
   let out = '';
   let lastEnd = 0;
   let searchPos = 0;
   while (searchPos <= s.length) {
-    const m = execAt(c.re, s, searchPos);
+    const m = find(searchPos);
     if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
-    out += s.slice(lastEnd, start);
-    if (end > lastEnd || start === 0) out += expand(repl, m, c.names);
-    lastEnd = end;
+    out += s.slice(lastEnd, m.start);
+    if (m.end > lastEnd || m.start === 0) out += expand(repl, m.groups, c.names);
+    lastEnd = m.end;
     const w = runeWidth(s, searchPos);
-    if (searchPos + w > end) searchPos += w;
-    else if (searchPos + 1 > end) searchPos++;
-    else searchPos = end;
+    if (searchPos + w > m.end) searchPos += w;
+    else if (searchPos + 1 > m.end) searchPos++;
+    else searchPos = m.end;
   }
+  trimDfa(c);
   return out + s.slice(lastEnd);
 }
 
+/** Unanchored boolean match (re2js runs it on its DFA). */
 function test(c: CompiledRegex, s: string): boolean {
-  return execAt(c.re, s, 0) !== null;
+  const found = c.re.test(s);
+  trimDfa(c);
+  return found;
 }
 
 // ---------------------------------------------------------------------------
@@ -876,7 +512,7 @@ export const builtins: BuiltinDef[] = [
       const c = compileFor('regex.find_n', str('regex.find_n', args, 0));
       const s = str('regex.find_n', args, 1);
       const n = int('regex.find_n', args, 2);
-      return allMatches(c, s, n).map((m) => m[0]);
+      return allMatches(c, s, n, 1).map((m) => m.groups[0] ?? '');
     },
   },
   {
@@ -887,7 +523,7 @@ export const builtins: BuiltinDef[] = [
       const c = compileFor(fn, str(fn, args, 0));
       const s = str(fn, args, 1);
       const n = int(fn, args, 2);
-      return allMatches(c, s, n).map((m) => Array.from(m, (g) => g ?? ''));
+      return allMatches(c, s, n, c.names.length).map((m) => m.groups.map((g) => g ?? ''));
     },
   },
   {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { BUILTINS } from '../../../src/rego/builtins/index.js';
+import type { Value } from '../../../src/rego/value.js';
 import { call, expectError, run } from './helpers.js';
 
 // Expected values were checked against Go's regexp package (OPA's engine).
@@ -97,6 +98,66 @@ describe('regex builtins', () => {
       'regex.globs_match', '[abc', 'a');
     expectError('eval_builtin_error', "regex.globs_match: input:], pos:1, set-close ']' with no preceding '[': the input provided is invalid",
       'regex.globs_match', ']', 'a');
+  });
+
+  it('matches in linear time: patterns that make a backtracking engine explode finish quickly', () => {
+    // A backtracking engine needs about a minute for the first and half a minute for the second.
+    const hostile: [string, string][] = [
+      ['(a+)+$', 'a'.repeat(30) + '!'],
+      ['(a|aa)+$', 'a'.repeat(40) + '!'],
+      ['(.*a){20}', 'a'.repeat(19) + 'x'.repeat(21)],
+    ];
+    for (const [pattern, input] of hostile) {
+      const calls: [string, Value[], string][] = [
+        ['regex.match', [pattern, input], 'false'],
+        ['regex.find_n', [pattern, input, -1], '[]'],
+        ['regex.find_all_string_submatch_n', [pattern, input, -1], '[]'],
+        ['regex.split', [pattern, input], JSON.stringify([input])],
+        ['regex.replace', [input, pattern, '$1'], JSON.stringify(input)],
+        ['regex.template_match', [`{${pattern}}`, input, '{', '}'], 'false'],
+      ];
+      for (const [name, args, want] of calls) {
+        const start = performance.now();
+        expect(run(name, ...args), `${name} ${pattern}`).to.equal(want);
+        expect(performance.now() - start, `${name} ${pattern} took too long`).to.be.below(1000);
+      }
+    }
+  });
+
+  it('gives the same results as before on ordinary patterns', () => {
+    expect(run('regex.find_all_string_submatch_n', '^(\\w+)@([a-z0-9.-]+)\\.([a-z]{2,})$', 'alice@example.co.uk', -1))
+      .to.equal('[["alice@example.co.uk","alice","example.co","uk"]]');
+    expect(call('regex.replace', 'from 2024-01-31 to 2024-02-29', '(\\d{4})-(\\d{2})-(\\d{2})', '$3/$2/$1'))
+      .to.equal('from 31/01/2024 to 29/02/2024');
+    expect(run('regex.find_all_string_submatch_n', '^arn:aws:s3:::([a-z0-9.-]+)(/.*)?$', 'arn:aws:s3:::my-bucket/some/key.txt', -1))
+      .to.equal('[["arn:aws:s3:::my-bucket/some/key.txt","my-bucket","/some/key.txt"]]');
+    expect(run('regex.split', '\\s*,\\s*', 'a , b,c ,d')).to.equal('["a","b","c","d"]');
+    expect(run('regex.find_n', '[A-Z][a-z]+', 'Alice and Bob met Carol', -1)).to.equal('["Alice","Bob","Carol"]');
+    expect(call('regex.match', '^/api/v[0-9]+/users/[^/]+$', '/api/v1/users/alice')).to.equal(true);
+  });
+
+  it('follows Go where a backtracking engine differs', () => {
+    // A group inside a repeat keeps its last match instead of being reset by a later iteration.
+    expect(run('regex.find_all_string_submatch_n', '(?:(a)|b)+', 'ab', -1)).to.equal('[["ab","a"]]');
+    // A repeated group that can match empty prefers the empty match (golang.org/issue/46123).
+    expect(run('regex.find_n', '(|a)*', 'aa', -1)).to.equal('["","",""]');
+    // Empty-width matches never fall inside a character outside the BMP.
+    expect(run('regex.split', '\\B', 'a😀😁b')).to.equal('["a😀","😁b"]');
+    // (?i) uses Unicode simple case folding.
+    expect(call('regex.match', '(?i)k', '\u212a')).to.equal(true); // Kelvin sign
+    expect(call('regex.match', '(?i)^σ+$', 'Σσς')).to.equal(true);
+    expect(call('regex.match', '(?i)^straße$', 'STRASSE')).to.equal(false);
+    // Only nesting that builds the parse tree counts towards Go's depth limit of 1000.
+    expect(call('regex.is_valid', '('.repeat(1001) + ')'.repeat(1001))).to.equal(false);
+    expect(call('regex.is_valid', '(?:'.repeat(1001) + 'a' + ')'.repeat(1001))).to.equal(true);
+    expectError('eval_builtin_error', 'regex.match: error parsing regexp: trailing backslash at end of expression: ``', 'regex.match', 'a\\', 'x');
+  });
+
+  it('allows duplicate group names, as Go does; $name expands the one that matched', () => {
+    expect(run('regex.find_all_string_submatch_n', '(?P<n>a)|(?P<n>b)', 'ab', -1)).to.equal('[["a","a",""],["b","","b"]]');
+    expect(call('regex.replace', 'ab', '(?P<n>a)|(?P<n>b)', '<$n>')).to.equal('<a><b>');
+    // Errors after the duplicate still quote the pattern as written.
+    expectError('eval_builtin_error', 'regex.match: error parsing regexp: missing closing ): `(?P<n>x)(?P<n>y)(`', 'regex.match', '(?P<n>x)(?P<n>y)(', 'x');
   });
 
   it('checks operand types', () => {

@@ -130,12 +130,8 @@ function canonicalText(v: Value): string {
     default:
       if (v === null) return 'null';
       if (Array.isArray(v)) return '[' + v.map(canonicalText).join(',') + ']';
-      if (v instanceof RObject) {
-        const parts: string[] = [];
-        for (const [k, x] of v) parts.push(canonicalText(k) + ':' + canonicalText(x));
-        return '{' + parts.join(',') + '}';
-      }
-      return '<' + v.values().map(canonicalText).join(',') + '>';
+      if (v instanceof RObject || v instanceof RSet) return v.canonical();
+      return '<>';
   }
 }
 
@@ -151,6 +147,18 @@ export class RObject implements Iterable<[Value, Value]> {
   /** Original keys, only for keys that are not plain strings. */
   private otherKeys: Map<string, Value> | undefined;
   private sorted: [Value, Value][] | undefined;
+  /** Canonical text, kept once computed (objects are not changed after they are shared). */
+  private canon: string | undefined;
+
+  /** @internal The canonical text behind keyOf. */
+  canonical(): string {
+    if (this.canon === undefined) {
+      const parts: string[] = [];
+      for (const [k, x] of this.entries()) parts.push(canonicalText(k) + ':' + canonicalText(x));
+      this.canon = '{' + parts.join(',') + '}';
+    }
+    return this.canon;
+  }
 
   static fromEntries(entries: Iterable<readonly [Value, Value]>): RObject {
     const o = new RObject();
@@ -172,6 +180,7 @@ export class RObject implements Iterable<[Value, Value]> {
     if (typeof key !== 'string' || h !== key) (this.otherKeys ??= new Map()).set(h, key);
     this.vals.set(h, value);
     this.sorted = undefined;
+    this.canon = undefined;
     return this;
   }
 
@@ -180,6 +189,7 @@ export class RObject implements Iterable<[Value, Value]> {
     const h = keyOf(key);
     this.otherKeys?.delete(h);
     this.sorted = undefined;
+    this.canon = undefined;
     return this.vals.delete(h);
   }
 
@@ -214,6 +224,13 @@ export class RObject implements Iterable<[Value, Value]> {
 export class RSet implements Iterable<Value> {
   private readonly members = new Map<string, Value>();
   private sorted: Value[] | undefined;
+  private canon: string | undefined;
+
+  /** @internal The canonical text behind keyOf. */
+  canonical(): string {
+    if (this.canon === undefined) this.canon = '<' + this.values().map(canonicalText).join(',') + '>';
+    return this.canon;
+  }
 
   constructor(values?: Iterable<Value>) {
     if (values) for (const v of values) this.add(v);
@@ -226,13 +243,14 @@ export class RSet implements Iterable<Value> {
   /** Mutates; only for building a new set before it is shared. */
   add(v: Value): this {
     const h = keyOf(v);
-    if (!this.members.has(h)) { this.members.set(h, v); this.sorted = undefined; }
+    if (!this.members.has(h)) { this.members.set(h, v); this.sorted = undefined; this.canon = undefined; }
     return this;
   }
 
   /** Mutates; only for building a new set before it is shared. */
   delete(v: Value): boolean {
     this.sorted = undefined;
+    this.canon = undefined;
     return this.members.delete(keyOf(v));
   }
 

@@ -807,8 +807,13 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
     const comparison = COMPARISONS[name];
     if (comparison && n === 2) return comparisonCall(name, comparison, args[0], args[1], t.loc);
     // One closure per call site: arguments, mock check, the builtin, its error handling.
-    const fn = target.builtin!.fn;
+    const def = target.builtin!;
+    const fn = def.fn;
     const loc = t.loc;
+    // A pure builtin (deterministic, not reading the query context) remembers its recent
+    // results per call site: config-derived calls (durations, patterns, timestamps) then
+    // cost a lookup per decision instead of a parse.
+    const memo = !def.nondeterministic && fn.length < 2 ? new CallMemo() : undefined;
     return (f, c) => {
       const vals: Value[] = new Array(n);
       for (let i = 0; i < n; i++) {
@@ -817,8 +822,15 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
         vals[i] = v;
       }
       if (c.fnOverrides?.has(name)) return safeCall(invokeWithOverrides(name, () => undefined, loc), vals, f, c);
+      const key = memo?.key(vals);
+      if (key !== undefined) {
+        const hit = memo!.get(key, vals);
+        if (hit !== MISS) return hit;
+      }
       try {
-        return fn(vals, c.builtin);
+        const result = fn(vals, c.builtin);
+        if (key !== undefined) memo!.set(key, vals, result);
+        return result;
       } catch (e) {
         const w = wrapBuiltinError(e, name, c, loc);
         if (w === SKIP) return undefined;
@@ -837,6 +849,48 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
     }
     return c.fnOverrides ? safeCall(inv, vals, f, c) : callFunction(rs, vals, c);
   };
+}
+
+const MISS = Symbol('miss');
+
+/**
+ * Recent results of one pure builtin call site. Calls whose arguments are all
+ * scalars are keyed by their text (bounded; cleared when full); others hit
+ * only when called again with the very same argument objects.
+ */
+class CallMemo {
+  private static readonly MAX = 256;
+  private readonly byText = new Map<string, Value | undefined>();
+  private lastArgs: Value[] | undefined;
+  private lastResult: Value | undefined;
+
+  /** A text key for scalar arguments; '' stands for "compare by identity". */
+  key(args: readonly Value[]): string {
+    let k = '';
+    for (const a of args) {
+      if (a === null || typeof a !== 'object') k += typeof a + ':' + String(a) + '\u0000';
+      else return '';
+    }
+    return k;
+  }
+
+  get(key: string, args: readonly Value[]): Value | undefined | typeof MISS {
+    if (key) return this.byText.has(key) ? this.byText.get(key) : MISS;
+    const last = this.lastArgs;
+    if (!last) return MISS;
+    for (let i = 0; i < args.length; i++) if (last[i] !== args[i]) return MISS;
+    return this.lastResult;
+  }
+
+  set(key: string, args: Value[], result: Value | undefined): void {
+    if (key) {
+      if (this.byText.size >= CallMemo.MAX) this.byText.clear();
+      this.byText.set(key, result);
+    } else {
+      this.lastArgs = args;
+      this.lastResult = result;
+    }
+  }
 }
 
 /** Comparison operators evaluated inline: they cannot fail, and they are on every hot path. */

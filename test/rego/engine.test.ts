@@ -248,3 +248,25 @@ describe('string interpolation (OPA 1.12 template strings)', () => {
     expect(e.evalRef('data.t.msg')).to.equal('Hi ann');
   });
 });
+
+describe('builtin results across queries', () => {
+  it('never carries a non-deterministic or clock-reading builtin over from another query', () => {
+    const e = new Engine();
+    e.addModule('t.rego', 'package t\nid := uuid.rfc4122("k")\nnow := time.now_ns()\nsame if uuid.rfc4122("k") == id');
+    const a = e.evalRef('data.t.id');
+    const b = e.evalRef('data.t.id');
+    expect(a).to.be.a('string');
+    expect(a).to.not.equal(b);
+    expect(e.evalRef('data.t.same')).to.equal(true);
+    expect(e.evalRef('data.t.now', { nowNs: 5n })).to.equal(5);
+    expect(e.evalRef('data.t.now', { nowNs: 6n })).to.equal(6);
+  });
+
+  it('gives the same answer when a pure builtin is called again with new arguments', () => {
+    const e = new Engine();
+    e.addModule('t.rego', 'package t\nn := time.parse_duration_ns(input.d)');
+    expect(e.evalRef('data.t.n', { input: fromJSON({ d: '1s' }) })).to.equal(1e9);
+    expect(e.evalRef('data.t.n', { input: fromJSON({ d: '2s' }) })).to.equal(2e9);
+    expect(e.evalRef('data.t.n', { input: fromJSON({ d: '1s' }) })).to.equal(1e9);
+  });
+});

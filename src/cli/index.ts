@@ -22,6 +22,10 @@ const commands: Record<string, Loader> = {
   report: () => import('./commands/report.js'),
   verify: () => import('./commands/verify.js'),
   keys: () => import('./commands/keys.js'),
+  clients: () => import('./commands/clients.js'),
+  certs: () => import('./commands/certs.js'),
+  audit: () => import('./commands/audit.js'),
+  retention: () => import('./commands/retention.js'),
 };
 
 async function help(name?: string): Promise<number> {

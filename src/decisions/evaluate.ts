@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/index.js';
 import { getPolicyRevision } from '../db/index.js';
-import { RegoError, RObject, fromJSON, toJSON, type Value } from '../rego/index.js';
+import { RegoError, RObject, fromJSON, toJSON, type EvalLimits, type Value } from '../rego/index.js';
 import { contentHash, snapshotFromSources, type PolicySnapshot } from '../policy/snapshot.js';
 import { canonicalJson, type Json } from './canonical.js';
 import { applyMask, MaskRuleError } from './mask.js';
@@ -26,6 +26,8 @@ export interface DecisionRequest {
   environment?: string | null;
   /** `process.hrtime.bigint()` when the request arrived (latency is measured from it). */
   startedAt?: bigint;
+  /** Evaluation limits for this decision (default: the engine's). */
+  limits?: Partial<EvalLimits>;
 }
 
 export interface Decision {
@@ -130,7 +132,7 @@ export class DecisionEvaluator {
     let result: Value | undefined;
     let failure: RegoError | MaskRuleError | undefined;
     try {
-      result = snapshot.engine.evalRef(engineRef(req.path), { input: req.input, strict: req.strict, nowNs: ns });
+      result = snapshot.engine.evalRef(engineRef(req.path), { input: req.input, strict: req.strict, nowNs: ns, limits: req.limits });
     } catch (e) {
       if (!(e instanceof RegoError)) throw e;
       failure = snapshot.relativeError(e);

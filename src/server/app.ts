@@ -1,12 +1,15 @@
 /**
  * The Koa application: small middleware, composed in order — request
- * metrics (outermost, so they see the final status), errors, caller
- * identity, body parsing, then the routes (decide, log to the ledger, respond).
+ * metrics (outermost, so they see the final status), errors (OPA-shaped,
+ * limit errors counted), the request deadline, authentication, the
+ * per-client rate limit, body parsing, authorization by data.system.authz,
+ * then the routes (decide, log to the ledger, respond).
  */
 import Koa from 'koa';
 import { parseBody, readBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
-import { identity } from './identity.js';
+import { authenticate, authorize, rateLimit } from './identity.js';
+import { countLimits, requestTimeout } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
 import { adminRoutes } from './reload.js';
 import { Router } from './router.js';
@@ -15,9 +18,12 @@ import { dataRoutes } from './routes/data.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
+import { reportRoutes } from './routes/reports.js';
+import { adminClientRoutes } from './routes/admin-clients.js';
+import { adminAuditRoutes } from './routes/admin-audit.js';
 import type { ServerState } from './state.js';
 
-const HANDLERS = new Set(['v1/data', 'v0/data', 'v1/batch', 'v1/decisions', 'v1/policies', 'v1/controls', 'v1/frameworks', 'v1/admin', 'health', 'metrics']);
+const HANDLERS = new Set(['v1/data', 'v0/data', 'v1/batch', 'v1/decisions', 'v1/policies', 'v1/controls', 'v1/frameworks', 'v1/reports', 'v1/admin', 'health', 'metrics']);
 
 /** The `handler` label of http_request_duration_seconds: the API family, never the caller's path. */
 function handlerLabel(path: string): string {
@@ -65,10 +71,16 @@ export function createApp(state: ServerState): Koa {
   controlRoutes(router, state);
   healthRoutes(router, state);
   adminRoutes(router, state);
+  reportRoutes(router, state);
+  adminClientRoutes(router, state);
+  adminAuditRoutes(router, state);
   app.use(requestMetrics(state.metrics));
-  app.use(errorHandler(state.log));
-  app.use(identity());
+  app.use(errorHandler(state.log, countLimits(state.metrics)));
+  app.use(requestTimeout(state.security.requestTimeoutMs));
+  app.use(authenticate(state));
+  app.use(rateLimit(state));
   app.use(bodyParser(state.limits));
+  app.use(authorize(state, (method, path) => router.serves(method, path)));
   app.use(router.middleware());
   return app;
 }

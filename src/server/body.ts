@@ -24,7 +24,7 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, maxDepth
 /** Reads the raw body (decompressed). Empty bodies give an empty buffer. */
 export async function readBody(ctx: Koa.Context, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(ctx.get('content-length') || NaN);
-  if (declared > limits.maxBytes) throw badRequest('request body too large');
+  if (declared > limits.maxBytes) throw tooLarge(limits);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
@@ -32,7 +32,7 @@ export async function readBody(ctx: Koa.Context, limits: BodyLimits): Promise<Bu
     if (size > limits.maxBytes) {
       // Answer first; the rest of the body is not read, so the connection closes after the answer.
       ctx.set('Connection', 'close');
-      throw badRequest('request body too large');
+      throw tooLarge(limits);
     }
     chunks.push(chunk);
   }
@@ -103,7 +103,12 @@ export function parseJsonParam(name: string, text: string, limits: BodyLimits): 
 }
 
 function tooDeep(max: number): HttpError {
-  return badRequest(`request body nests deeper than ${max} levels`);
+  return badRequest(`request body nests deeper than ${max} levels`, [{ code: 'body_too_deep', message: `arrays and objects may nest at most ${max} levels` }]);
+}
+
+/** Exactly OPA's answer (its message is the stable name of this limit). */
+function tooLarge(_limits: BodyLimits): HttpError {
+  return badRequest('request body too large');
 }
 
 /** Bracket depth outside strings, without building anything. */

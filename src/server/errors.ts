@@ -15,7 +15,11 @@ export type OpaErrorCode =
   | 'resource_not_found'
   | 'resource_conflict'
   | 'undefined_document'
-  | 'internal_error';
+  | 'internal_error'
+  // attest's own, where OPA has no equivalent:
+  | 'forbidden'
+  | 'too_many_requests'
+  | 'request_timeout';
 
 export interface ErrorDetail {
   code: string;
@@ -84,12 +88,13 @@ export function sendJson(ctx: Koa.Context, status: number, body: unknown, pretty
 }
 
 /** The outermost middleware: every error becomes an OPA-shaped JSON body. */
-export function errorHandler(log: (message: string) => void): Koa.Middleware {
+export function errorHandler(log: (message: string) => void, onError?: (e: HttpError) => void): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       const e = toHttpError(err, log);
+      onError?.(e);
       sendJson(ctx, e.status, e.body(), isPretty(ctx));
       for (const [k, v] of Object.entries(e.headers ?? {})) ctx.set(k, v);
     }

@@ -144,6 +144,8 @@ export class ServerMetrics {
   readonly snapshotInfo = this.registry.add(new Gauge('attest_policy_snapshot_info', 'The serving policy snapshot (value 1), labelled by revision.', ['revision']));
   readonly epFired = this.registry.add(new Counter('attest_enforcement_point_fired_total', 'Decisions in which an enforcement point fired.', ['enforcement_point']));
   readonly epLastFired = this.registry.add(new Gauge('attest_enforcement_point_last_fired_timestamp_seconds', 'When each enforcement point last fired (Unix time).', ['enforcement_point']));
+  readonly authzDenials = this.registry.add(new Counter('attest_authz_denials_total', 'Requests refused by authentication (401) or data.system.authz (403), by status and reason.', ['code', 'reason']));
+  readonly limitExceeded = this.registry.add(new Counter('attest_limit_exceeded_total', 'Requests answered with a limit error, by limit (body_size, json_depth, eval_steps, eval_time, eval_collection, rate, timeout).', ['limit']));
   private readonly paths = new Set<string>();
 
   constructor(ledger?: LedgerGauges) {

@@ -27,6 +27,12 @@ export class Router {
   get(pattern: string, handler: Handler): this { return this.add('GET', pattern, handler); }
   post(pattern: string, handler: Handler): this { return this.add('POST', pattern, handler); }
 
+  /** Whether some route serves this method and path (else the answer is 404 or 405). */
+  serves(method: string, path: string): boolean {
+    const parts = split(path);
+    return this.routes.some((r) => r.method === method && match(r.parts, parts) !== undefined);
+  }
+
   middleware(): Koa.Middleware {
     return async (ctx) => {
       const parts = split(ctx.path);

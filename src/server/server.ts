@@ -5,7 +5,9 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -15,7 +17,14 @@ import { DecisionLedger, ed25519Signer, writeCheckpoint, type Signer } from '../
 import { DecisionEvaluator } from '../decisions/evaluate.js';
 import { gitCommit } from '../policy/snapshot.js';
 import { loadRegistry } from '../controls/index.js';
+import { KeyStore, type ReportJobContext } from '../evidence/index.js';
+import type { EvalLimits } from '../rego/index.js';
 import { createApp } from './app.js';
+import { Authenticator } from './auth/authenticate.js';
+import { Authorizer } from './auth/authz.js';
+import { countActiveClients } from './auth/clients.js';
+import { RateLimiter, type RateLimit } from './auth/ratelimit.js';
+import { scheduleRetention } from './retention.js';
 import { DEFAULT_BODY_LIMITS } from './body.js';
 import { ServerMetrics } from './metrics.js';
 import { createSnapshotManager, reloadOnSighup } from './reload.js';
@@ -55,7 +64,38 @@ export interface ServeOptions {
   defaultDecision?: string;
   /** React to SIGHUP (default true). */
   sighup?: boolean;
+  /**
+   * Authentication and authorization (default true). false only for local
+   * development and benchmarks: every request is served, and only on loopback.
+   */
+  auth?: boolean;
+  /** The fallback `data.system.authz` policy file (default: the shipped policies/system/authz.rego). */
+  authzFile?: string;
+  /** Seconds-fresh client rows: how long a revocation made elsewhere may take to apply (default 1000 ms). */
+  clientCacheMs?: number;
+  /** TLS: PEM files. With `clientCa`, clients may (or with `requireClientCert` must) present a certificate it issued. */
+  tls?: { cert: string; key: string; clientCa?: string; requireClientCert?: boolean };
+  /** Serve plain HTTP on a non-loopback address (default false: refused). */
+  allowInsecureBind?: boolean;
+  /** Per-client rate limit (default 1000 requests/s, bursts of 2000; rate 0 turns it off). */
+  rateLimit?: RateLimit;
+  /** Deadline for a whole request in ms (default 30000; 0: none). */
+  requestTimeoutMs?: number;
+  /** Evaluation limits per decision (default 10,000,000 steps, 1000 ms, 1,000,000 members). */
+  evalLimits?: Partial<EvalLimits>;
+  /** Report folders for /v1/reports (default ./reports) and the signing key store (default $ATTEST_KEY_DIR or ./data/keys). */
+  reportsDir?: string;
+  keysDir?: string;
+  /** Run `attest retention run` this often inside the server, in ms (default 0: off). */
+  retentionIntervalMs?: number;
   log?: (message: string) => void;
+}
+
+export const DEFAULT_EVAL_LIMITS: EvalLimits = { maxSteps: 10_000_000, maxMillis: 1000, maxCollectionSize: 1_000_000 };
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 export interface RunningServer {
@@ -139,6 +179,24 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }
   };
 
+  const auth = options.auth ?? true;
+  const host = options.host ?? '127.0.0.1';
+  if (!options.tls && !isLoopback(host) && !options.allowInsecureBind) {
+    await ledger?.close();
+    await db?.close();
+    throw new Error(`refusing to serve plain HTTP on ${host}: without TLS attest binds to loopback only. Pass --tls-cert and --tls-key (npx attest certs dev makes a local pair), or --insecure-bind if TLS ends in front of attest`);
+  }
+  if (!auth && !isLoopback(host)) {
+    await ledger?.close();
+    await db?.close();
+    throw new Error('--insecure-no-auth serves only on a loopback address');
+  }
+  if (auth && !db) {
+    throw new Error('authentication needs the database (the API clients live there); --no-ledger only works with --insecure-no-auth');
+  }
+  const reportsDir = resolve(options.reportsDir ?? 'reports');
+  let keyStore: KeyStore | undefined;
+
   const snapshots = createSnapshotManager({ dir: resolve(options.policies ?? 'policies'), db, metrics, runTests: options.runTests, log, alsoReload: loadControls });
   const state: ServerState = {
     snapshots,
@@ -150,6 +208,19 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     limits: { maxBytes: options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes, maxDepth: options.maxDepth ?? DEFAULT_BODY_LIMITS.maxDepth },
     defaultDecision: (options.defaultDecision ?? 'system/main').replace(/^\/+|\/+$/g, ''),
     build: buildInfo(),
+    security: {
+      auth,
+      authenticator: db ? new Authenticator(db, options.clientCacheMs ?? 1000) : undefined,
+      authorizer: new Authorizer(options.authzFile),
+      rateLimiter: new RateLimiter(options.rateLimit ?? { rate: 1000, burst: 2000 }),
+      requestTimeoutMs: options.requestTimeoutMs ?? 30000,
+      evalLimits: { ...DEFAULT_EVAL_LIMITS, ...options.evalLimits },
+      requireClientCert: options.tls?.requireClientCert === true,
+    },
+    reports: db ? (): ReportJobContext => {
+      keyStore ??= new KeyStore({ dir: options.keysDir });
+      return { db: db as Database, keyStore, reportsDir, controlsDir: controls.dir, policiesDir: snapshots.dir, registry: controls.registry };
+    } : undefined,
     log,
   };
 
@@ -174,21 +245,48 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     checkpointTimer.unref();
   }
 
+  const stopRetention = db && (options.retentionIntervalMs ?? 0) > 0
+    ? scheduleRetention(state, options.retentionIntervalMs as number)
+    : () => undefined;
+
   const app = createApp(state);
-  const http = app.listen({ port: options.port ?? 8181, host: options.host ?? '127.0.0.1' });
+  const tls = options.tls;
+  const http: Server = tls
+    ? createHttpsServer({
+      cert: readFileSync(tls.cert), key: readFileSync(tls.key), minVersion: 'TLSv1.2',
+      ...(tls.clientCa ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: false } : {}),
+    }, app.callback())
+    : createHttpServer(app.callback());
+  const timeout = state.security.requestTimeoutMs;
+  if (timeout > 0) {
+    // Node's own limits back ours up for clients that stall before the app sees them.
+    http.requestTimeout = timeout + 5000;
+    http.headersTimeout = Math.min(60000, timeout + 5000);
+  }
+  http.listen({ port: options.port ?? 8181, host });
   await new Promise<void>((resolveListen, reject) => {
     http.once('listening', resolveListen);
     http.once('error', reject);
   });
   http.keepAliveTimeout = 65000;
   const addr = http.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+  if (!tls) log(isLoopback(host) ? `no TLS: listening on loopback (${host}) only; pass --tls-cert/--tls-key to serve other hosts` : `WARNING: plain HTTP on ${host} (--insecure-bind): TLS must end in front of attest`);
+  else log(`TLS on${tls.clientCa ? `, client certificates ${tls.requireClientCert ? 'required' : 'accepted'} (CA ${tls.clientCa})` : ''}`);
+  if (!auth) log('WARNING: --insecure-no-auth: every request is served without a credential or authorization');
+  else if (db) {
+    const n = await countActiveClients(db);
+    const who = Authorizer.snapshotDefines(snapshots.current) ? `data.system.authz of revision ${snapshots.current?.revision}` : `the shipped default data.system.authz (${state.security.authorizer.builtinRevision})`;
+    log(`authentication: bearer tokens${tls?.clientCa ? ' or client certificates' : ''}; authorization: ${who}`);
+    if (n === 0) log('no API clients exist yet: create one with `npx attest clients create --tenant TENANT --roles service` (the token is printed once)');
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     snapshots.unwatch();
     stopSighup();
+    stopRetention();
     clearInterval(checkpointTimer);
     await new Promise<void>((r) => {
       http.close(() => r());

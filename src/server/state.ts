@@ -4,6 +4,11 @@ import type { DecisionEvaluator } from '../decisions/evaluate.js';
 import type { DecisionLedger } from '../decisions/index.js';
 import type { SnapshotManager } from '../policy/snapshot.js';
 import type { Registry } from '../controls/index.js';
+import type { EvalLimits } from '../rego/index.js';
+import type { ReportJobContext } from '../evidence/index.js';
+import type { Authenticator } from './auth/authenticate.js';
+import type { Authorizer } from './auth/authz.js';
+import type { RateLimiter } from './auth/ratelimit.js';
 import type { BodyLimits } from './body.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -21,6 +26,22 @@ export interface BuildInfo {
   build_hostname: string;
 }
 
+/** Authentication, authorization and the per-request limits. */
+export interface SecurityState {
+  /** false only with `--insecure-no-auth` (loopback, development and benchmarks): nobody is asked who they are. */
+  auth: boolean;
+  /** Absent without a database (then only `auth: false` can serve). */
+  authenticator?: Authenticator;
+  authorizer: Authorizer;
+  rateLimiter: RateLimiter;
+  /** Whole-request deadline in ms (0: none). */
+  requestTimeoutMs: number;
+  /** Per-decision evaluation limits. */
+  evalLimits: Partial<EvalLimits>;
+  /** Mutual TLS: a client certificate from the configured CA is required. */
+  requireClientCert: boolean;
+}
+
 export interface ServerState {
   snapshots: SnapshotManager;
   evaluator: DecisionEvaluator;
@@ -33,5 +54,8 @@ export interface ServerState {
   /** `data.system.main` unless configured otherwise (slash path). */
   defaultDecision: string;
   build: BuildInfo;
+  security: SecurityState;
+  /** Report jobs (absent without a database); the key store is opened on first use. */
+  reports?: () => ReportJobContext;
   log(message: string): void;
 }

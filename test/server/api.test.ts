@@ -9,7 +9,7 @@ import { BACKENDS, type TestDatabase } from '../db/backends.js';
 import { getDecision, listDecisions } from '../../src/decisions/index.js';
 import { timestampNs } from '../../src/decisions/evaluate.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { allowedInput, deniedInput, get, post, serve, workspace, type Workspace } from './helpers.js';
+import { allowedInput, authHeader, credential, deniedInput, get, post, serve, workspace, type Workspace } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -36,19 +36,20 @@ describe('decision service HTTP API (SQLite)', function () {
 
   describe('Data API', () => {
     it('answers with a decision id and the result, and logs the decision before answering', async () => {
-      const r = await post(base, '/v1/data/access/decision', input({ ...deniedInput(), password: 'hunter2' }), { 'X-Attest-Client': 'svc-a', 'X-Attest-Tenant': 't1', 'X-Attest-Environment': 'prod' });
+      // Caller and tenant come from the credential (a t1 service), not from the request.
+      const svc = await credential(db.db, base, { id: 'svc-a', tenant: 't1', roles: ['service'] });
+      const r = await post(base, '/v1/data/access/decision', input({ ...deniedInput(), resource: { environment: 'production', tenant: 't1' }, password: 'hunter2' }), { ...svc, 'X-Attest-Tenant': 't2', 'X-Attest-Environment': 'prod' });
       expect(r.status).to.equal(200);
       expect(r.body.decision_id).to.match(UUID);
       expect(r.body.result).to.deep.equal({
         allow: false,
-        reasons: [
-          { id: 'access.mfa_required', message: 'production access needs a recent second factor' },
-          { id: 'access.tenant_boundary', message: 'the subject acts outside its tenant' },
-        ],
+        reasons: [{ id: 'access.mfa_required', message: 'production access needs a recent second factor' }],
       });
       const rec = await getDecision(db.db, r.body.decision_id as string);
       expect(rec).to.include({ path: 'access/decision', outcome: 'deny', caller: 'svc-a', tenant: 't1', environment: 'prod', revision: server.state.snapshots.current?.revision });
-      expect(rec?.enforcement_points).to.deep.equal(['access.mfa_required', 'access.tenant_boundary']);
+      expect(rec?.enforcement_points).to.deep.equal(['access.mfa_required']);
+      const both = await post(base, '/v1/data/access/decision', input({ ...deniedInput(), password: 'hunter2' }));
+      expect((both.body.result as { reasons: Array<{ id: string }> }).reasons.map((x) => x.id)).to.deep.equal(['access.mfa_required', 'access.tenant_boundary']);
       expect(rec?.result).to.deep.equal(r.body.result);
     });
 
@@ -197,7 +198,7 @@ describe('decision service HTTP API (SQLite)', function () {
 
     it('stops reading a chunked body at the limit and still answers', async () => {
       const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = request(`${base}/v1/data/access/allow`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        const req = request(`${base}/v1/data/access/allow`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...authHeader(base) } }, (res) => {
           let t = '';
           res.on('data', (d: Buffer) => (t += d.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
@@ -232,7 +233,7 @@ describe('decision service HTTP API (SQLite)', function () {
       const r = await get(base, '/v2/nothing');
       expect(r.status).to.equal(404);
       expect(r.body.code).to.equal('resource_not_found');
-      const m = await fetch(base + '/v1/data/access/allow', { method: 'DELETE' });
+      const m = await fetch(base + '/v1/data/access/allow', { method: 'DELETE', headers: authHeader(base) });
       expect(m.status).to.equal(405);
       expect(m.headers.get('allow')).to.contain('POST');
       expect(((await m.json()) as { code: string }).code).to.equal('invalid_operation');
@@ -284,7 +285,9 @@ describe('decision service HTTP API (SQLite)', function () {
 
     it('lists decisions with filters and keyset paging, and fetches one by id', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await post(base, '/v1/data/access/decision', input(deniedInput(i)), { 'X-Attest-Tenant': 'paging' })).body.decision_id as string);
+      const paging = await credential(db.db, base, { tenant: 'paging', roles: ['service'] });
+      const pagingInput = (i: number) => ({ subject: { roles: ['viewer'], tenant: 'paging', n: i }, action: 'read', resource: { environment: 'production', tenant: 'paging' } });
+      for (let i = 0; i < 5; i++) ids.push((await post(base, '/v1/data/access/decision', input(pagingInput(i)), paging)).body.decision_id as string);
       const seen: string[] = [];
       let cursor: string | undefined;
       do {

@@ -1,14 +1,18 @@
 /**
  * Helpers for the server tests: a copy of the fixture policies in a
  * temporary directory (so tests can break and fix them), in-process servers,
- * and `attest serve` child processes.
+ * and `attest serve` child processes. Every server gets a platform API client
+ * with every role, whose token `post` and `get` send unless told otherwise;
+ * `credential` makes others (a tenant's service, an auditor, …).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDatabase, type Database } from '../../src/db/index.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/index.js';
+import { createClient, KNOWN_ROLES } from '../../src/server/auth/clients.js';
 import type { TestDatabase } from '../db/backends.js';
 
 // dist/test/server → the sources of the fixtures and the CLI.
@@ -31,9 +35,44 @@ export function workspace(): Workspace {
   return { dir, policies, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A server on a free port over `db` (already created by the backend helper). */
-export function serve(ws: Workspace, db: TestDatabase, extra: ServeOptions = {}): Promise<RunningServer> {
-  return startServer({
+/** Default tokens by server URL: sent by `post` and `get` when no Authorization header is given. */
+const defaultTokens = new Map<string, string>();
+const made = new Map<string, Record<string, string>>();
+
+export interface CredentialSpec {
+  /** Client id (also the ledger's caller). Default: derived from tenant and roles. */
+  id?: string;
+  /** Default `*` (platform). */
+  tenant?: string;
+  /** Default: every role. */
+  roles?: string[];
+  window?: { from: string; to: string };
+  expiresInMs?: number;
+}
+
+/** An Authorization header for a new (or already made) API client of the server behind `db`. */
+export async function credential(db: Database, base: string, spec: CredentialSpec = {}): Promise<Record<string, string>> {
+  const tenant = spec.tenant ?? '*';
+  const roles = spec.roles ?? [...KNOWN_ROLES];
+  const id = spec.id ?? `t-${tenant === '*' ? 'platform' : tenant.toLowerCase().replace(/[^a-z0-9]/g, '')}-${roles.join('-')}`.slice(0, 64);
+  const key = `${base}|${id}`;
+  const hit = made.get(key);
+  if (hit) return hit;
+  const { token } = await createClient(db, { id, tenant, roles, window: spec.window, expiresInMs: spec.expiresInMs, by: 'test' });
+  const header = { Authorization: `Bearer ${token}` };
+  made.set(key, header);
+  return header;
+}
+
+/** The header `post` and `get` send by default to this server (for raw fetch/request calls). */
+export function authHeader(base: string): Record<string, string> {
+  const t = defaultTokens.get(base);
+  return t ? { Authorization: t } : {};
+}
+
+/** A server on a free port over `db` (already created by the backend helper), with a platform credential. */
+export async function serve(ws: Workspace, db: TestDatabase, extra: ServeOptions = {}): Promise<RunningServer> {
+  const server = await startServer({
     policies: ws.policies,
     controls: CONTROLS,
     databaseUrl: db.url,
@@ -45,6 +84,10 @@ export function serve(ws: Workspace, db: TestDatabase, extra: ServeOptions = {})
     log: () => undefined,
     ...extra,
   });
+  if (server.state.db && server.state.security.auth) {
+    defaultTokens.set(server.url, (await credential(server.state.db, server.url, { id: 'test-root' })).Authorization);
+  }
+  return server;
 }
 
 /** The database URL a child process should use: PostgreSQL schemas travel as a search_path option. */
@@ -60,7 +103,20 @@ export interface Child {
 }
 
 /** Spawns `attest serve` and resolves once it prints its URL. */
-export function spawnServer(ws: Workspace, databaseUrl: string, args: string[] = []): Promise<Child> {
+export async function spawnServer(ws: Workspace, databaseUrl: string, args: string[] = []): Promise<Child> {
+  const child = await spawnOnly(ws, databaseUrl, args);
+  if (!args.includes('--insecure-no-auth') && !args.includes('--no-ledger')) {
+    const db = await openDatabase(databaseUrl);
+    try {
+      defaultTokens.set(child.url, (await credential(db, child.url, { id: `test-root-${new URL(child.url).port}` })).Authorization);
+    } finally {
+      await db.close();
+    }
+  }
+  return child;
+}
+
+function spawnOnly(ws: Workspace, databaseUrl: string, args: string[]): Promise<Child> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--policies', ws.policies, '--controls', CONTROLS, '--no-watch', ...args], {
     cwd: ws.dir,
     env: { ...process.env, DATABASE_URL: databaseUrl },
@@ -94,7 +150,7 @@ export interface Reply {
 }
 
 export async function post(base: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  const r = await fetch(base + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...headers } });
+  const r = await fetch(base + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...authHeader(base), ...headers } });
   const text = await r.text();
   let parsed: Record<string, unknown> = {};
   try {
@@ -105,8 +161,8 @@ export async function post(base: string, path: string, body: string | Buffer, he
   return { status: r.status, body: parsed, text, headers: r.headers };
 }
 
-export async function get(base: string, path: string): Promise<Reply> {
-  const r = await fetch(base + path);
+export async function get(base: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const r = await fetch(base + path, { headers: { ...authHeader(base), ...headers } });
   const text = await r.text();
   let parsed: Record<string, unknown> = {};
   try {

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { migrateLatest } from '../../src/db/index.js';
 import { listDecisions, verifyLedger, type DecisionRecord } from '../../src/decisions/index.js';
 import { forEachBackend } from '../db/backends.js';
-import { allowedInput, childDatabaseUrl, deniedInput, spawnServer, workspace, type Child, type Workspace } from './helpers.js';
+import { allowedInput, authHeader, childDatabaseUrl, deniedInput, spawnServer, workspace, type Child, type Workspace } from './helpers.js';
 
 async function allIds(db: Parameters<typeof listDecisions>[0]): Promise<{ ids: Set<string>; rows: DecisionRecord[] }> {
   const rows: DecisionRecord[] = [];
@@ -36,7 +36,7 @@ function load(url: string, concurrency: number, limit = Infinity): { done: Promi
       try {
         const r = await fetch(`${url}/v1/data/access/decision`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...authHeader(url) },
           body: JSON.stringify({ input: i % 2 ? allowedInput(i) : deniedInput(i) }),
         });
         const body = (await r.json()) as { decision_id?: string };

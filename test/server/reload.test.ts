@@ -89,7 +89,7 @@ describe('reloading the serving snapshot (SQLite)', () => {
     const original = readFileSync(access(), 'utf8');
     writeFileSync(access(), original.replace('default allow := false', 'default allow := false\nbroken if {'));
     try {
-      const r = await post(server.url, '/v1/admin/reload', '', { 'X-Attest-Client': 'ops' });
+      const r = await post(server.url, '/v1/admin/reload', '');
       expect(r.status).to.equal(400);
       expect(r.body.code).to.equal('invalid_parameter');
       expect(r.body.message).to.equal('error(s) occurred while compiling module(s); the previous snapshot keeps serving');
@@ -116,7 +116,7 @@ describe('reloading the serving snapshot (SQLite)', () => {
     expect(ok.status).to.equal(200);
     expect((await get(server.url, '/health')).body).to.deep.equal({});
     const audit = await listAdminActions(db.db);
-    expect(audit.map((a) => [a.action, a.actor])).to.deep.include(['policy.reload', 'ops']);
+    expect(audit.map((a) => [a.action, a.actor])).to.deep.include(['policy.reload', 'test-root']);
   });
 
   it('swaps in a good change on file change and on SIGHUP, storing each revision once', async () => {

@@ -48,7 +48,7 @@ async function decide(ctx: Koa.Context, state: ServerState, snapshot: PolicySnap
   try {
     const d = await state.evaluator.decide(snapshot, {
       path, input, strict: flag(ctx, 'strict-builtin-errors'),
-      caller: who.caller, tenant: who.tenant, environment: who.environment, startedAt: started,
+      caller: who.caller, tenant: who.tenant, environment: who.environment, startedAt: started, limits: state.security.evalLimits,
     });
     state.metrics.decided(path, d.outcome, Number(process.hrtime.bigint() - started) / 1e9, d.evalNs / 1e9, d.enforcement_points);
     return d;

@@ -150,6 +150,8 @@ allow if {
 
 within_window if not identity.window
 
+within_window if identity.window == null
+
 within_window if {
 	identity.window.from <= input.report.from
 	input.report.to <= identity.window.to

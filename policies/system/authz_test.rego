@@ -41,6 +41,10 @@ report(who, from, to) := {"method": "POST", "path": ["v1", "reports"], "identity
 
 auditor := {"client": "a1", "tenant": "acme", "roles": ["auditor"], "window": {"from": "2025-01-01T00:00:00.000000000Z", "to": "2025-04-01T00:00:00.000000000Z"}}
 
+test_auditor_without_window_reports_any_period if {
+	authz.allow with input as report(object.union(auditor, {"window": null}), "2019-01-01T00:00:00.000000000Z", "2030-01-01T00:00:00.000000000Z")
+}
+
 test_auditor_reports_within_window if {
 	authz.allow with input as report(auditor, "2025-01-01T00:00:00.000000000Z", "2025-04-01T00:00:00.000000000Z")
 	not authz.allow with input as report(auditor, "2024-12-01T00:00:00.000000000Z", "2025-04-01T00:00:00.000000000Z")

@@ -56,7 +56,7 @@ export class Authenticator {
     }
     if (cert) {
       const r = checkActive(await this.row(cert));
-      if ('failure' in r) return { failure: r.failure, message: `client certificate for "${cert}": ${MESSAGES[r.failure]}` };
+      if ('failure' in r) return { failure: r.failure, message: `client certificate for "${cert}": ${r.failure === 'unknown' ? 'no such API client' : MESSAGES[r.failure]}` };
       if (byToken && byToken.client.id !== r.client.id) return { failure: 'mismatch', message: 'the client certificate and the bearer token name different clients' };
       return { client: r.client, via: 'certificate' };
     }

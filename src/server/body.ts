@@ -72,6 +72,7 @@ export function parseBody(body: Buffer, contentType: string, limits: BodyLimits)
   const format = bodyFormat(contentType);
   if (format === 'json') {
     checkJsonDepth(text, limits.maxDepth);
+    checkNumberRange(text, 'request body');
     try {
       return parseJSON(text);
     } catch (e) {
@@ -95,10 +96,29 @@ export function parseBody(body: Buffer, contentType: string, limits: BodyLimits)
 /** Parses a JSON text given in a query parameter (GET `?input=`). */
 export function parseJsonParam(name: string, text: string, limits: BodyLimits): Value {
   checkJsonDepth(text, limits.maxDepth);
+  checkNumberRange(text, `parameter "${name}"`);
   try {
     return parseJSON(text);
   } catch (e) {
     throw badRequest(`parameter "${name}" is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Numbers beyond the double range (1e999999) would become Infinity, which is
+ * not JSON and cannot be logged: refuse them up front. Only texts with a
+ * long exponent are parsed a second time to find out.
+ */
+function checkNumberRange(text: string, what: string): void {
+  if (!/[eE][+-]?\d{3,}/.test(text)) return;
+  try {
+    JSON.parse(text, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError('out of range');
+      return v;
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw badRequest(`${what} is not valid JSON: a number is out of range`);
+    // other syntax errors: reported by the real parser
   }
 }
 

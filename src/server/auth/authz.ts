@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine, RegoError, RObject, fromJSON, toJSON, type Value } from '../../rego/index.js';
+import { Engine, RegoError, RObject, stringifyJSON, type Value } from '../../rego/index.js';
 import type { PolicySnapshot } from '../../policy/snapshot.js';
 
 // dist/src/server/auth → the package root.
@@ -111,7 +111,8 @@ export function tenantHints(input: Value | undefined, out: Set<string> = new Set
     for (const key of ['tenant', 'tenant_id']) {
       const t = o.get(key);
       if (typeof t === 'string') out.add(t);
-      else if (t !== undefined && t !== null) out.add(JSON.stringify(toJSON(t)));
+      // Not a string: kept as JSON text, so it matches no tenant.
+      else if (t !== undefined && t !== null) out.add(stringifyJSON(t));
     }
   };
   take(input);
@@ -119,4 +120,3 @@ export function tenantHints(input: Value | undefined, out: Set<string> = new Set
   return out;
 }
 
-export { fromJSON };

@@ -7,7 +7,7 @@
  * tokens and other headers are not included, so the denial log holds no secrets.
  */
 import type Koa from 'koa';
-import { RObject, fromJSON, type Value } from '../../rego/index.js';
+import { RObject, fromJSON, stringifyJSON, type Value } from '../../rego/index.js';
 import { parsePeriod } from '../../evidence/index.js';
 import { parseJsonParam } from '../body.js';
 import type { Identity } from '../identity.js';
@@ -83,7 +83,7 @@ export function buildAuthzInput(ctx: Koa.Context, state: ServerState, who: Ident
     if (body instanceof RObject) {
       const t = body.get('tenant');
       if (typeof t === 'string') hints.add(t);
-      else if (t !== undefined && t !== null) hints.add(JSON.stringify(t));
+      else if (t !== undefined && t !== null) hints.add(stringifyJSON(t));
     }
     if (ctx.method === 'POST' && segs.join('/') === 'v1/reports' && body instanceof RObject) {
       const from = body.get('from');

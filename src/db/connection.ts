@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
+import { configureSqlite, type SqlitePragmas } from './sqlite.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl, type Dialect } from './url.js';
 
 export interface OpenOptions {
@@ -25,8 +26,14 @@ export interface Database {
   readonly description: string;
   /** PostgreSQL schema in use, if one was chosen. */
   readonly schema?: string;
+  /** For an SQLite file: where it is and the lock timeout, so a worker thread can open its own connection. */
+  readonly sqliteFile?: { readonly filename: string; readonly timeoutMs: number };
+  /** True once `close()` was called. */
+  readonly closed: boolean;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Runs `hook` when the database is closed, before the pool goes (helpers with their own connections stop then). */
+  onClose(hook: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
@@ -56,12 +63,9 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
       pool: {
         min: 1,
         max: 1, // better-sqlite3 is synchronous: one connection serialises writers in-process
-        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: SqliteConnection) => void) {
+        afterCreate(conn: SqlitePragmas, done: (err: Error | null, conn: SqlitePragmas) => void) {
           try {
-            if (!parsed.memory) conn.pragma('journal_mode = WAL');
-            conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
-            conn.pragma('synchronous = FULL');
-            conn.pragma('foreign_keys = ON');
+            configureSqlite(conn, { memory: parsed.memory, timeoutMs });
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);
@@ -97,15 +101,26 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
     };
   }
   const knex = knexFactory(config);
+  const closeHooks: Array<() => Promise<void> | void> = [];
+  let closed = false;
   const db: Database = {
     knex,
     dialect: parsed.dialect,
     description: redactUrl(url),
     schema: options.schema,
+    sqliteFile: parsed.dialect === 'sqlite' && !parsed.memory ? { filename: parsed.filename, timeoutMs } : undefined,
+    get closed() {
+      return closed;
+    },
     async ping() {
       await knex.raw('select 1');
     },
+    onClose(hook) {
+      closeHooks.push(hook);
+    },
     async close() {
+      closed = true;
+      for (const hook of closeHooks.splice(0)) await Promise.resolve().then(hook).catch(() => undefined);
       await knex.destroy();
     },
   };
@@ -118,9 +133,4 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
     }
   }
   return db;
-}
-
-/** The part of a better-sqlite3 connection used to configure it. */
-interface SqliteConnection {
-  pragma(source: string): unknown;
 }

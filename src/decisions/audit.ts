@@ -50,6 +50,7 @@ export const ADMIN_AUDIT: ChainSpec<AdminAuditRow> = {
   ledger: 'admin_audit',
   table: 'admin_audit',
   idColumn: 'entry_id',
+  columns: ['seq', 'entry_id', 'ts', 'actor', 'action', 'target', 'tenant', 'details', 'prev_hash', 'hash'],
   jsonColumns: ['details'],
   body: (r) => ({
     action: r.action,

@@ -18,53 +18,72 @@ export class RawJson {
 export type Canonicalizable = Json | RawJson | undefined | Canonicalizable[] | { [key: string]: Canonicalizable };
 
 export function canonicalJson(value: Canonicalizable): string {
-  const out: string[] = [];
-  write(value, out, '');
-  return out.join('');
+  try {
+    return write(value);
+  } catch (err) {
+    // The fast path keeps no location; find it only when there is an error to report.
+    if (err instanceof TypeError) throw new TypeError(`canonical JSON: ${err.message} at ${badPath(value, '') || '/'}`);
+    throw err;
+  }
 }
 
-function write(v: Canonicalizable, out: string[], where: string): void {
+/** String concatenation (ropes) rather than a parts array: no location strings on the way. */
+function write(v: Canonicalizable): string {
   switch (typeof v) {
     case 'string':
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
+      return v ? 'true' : 'false';
     case 'bigint':
-      out.push(v.toString());
-      return;
+      return v.toString();
     case 'number':
-      if (!Number.isFinite(v)) throw new TypeError(`canonical JSON: ${v} at ${where || '/'} is not a JSON number`);
-      out.push(Object.is(v, -0) ? '0' : String(v));
-      return;
+      if (!Number.isFinite(v)) throw new TypeError(`${v} is not a JSON number`);
+      return Object.is(v, -0) ? '0' : String(v);
     case 'undefined':
-      throw new TypeError(`canonical JSON: undefined at ${where || '/'}`);
+      throw new TypeError('undefined');
   }
-  if (v === null) {
-    out.push('null');
-  } else if (v instanceof RawJson) {
-    out.push(v.text);
-  } else if (Array.isArray(v)) {
-    out.push('[');
-    v.forEach((x, i) => {
-      if (i > 0) out.push(',');
-      write(x, out, `${where}/${i}`);
-    });
-    out.push(']');
-  } else if (typeof v === 'object') {
+  if (v === null) return 'null';
+  if (v instanceof RawJson) return v.text;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + write(v[i]);
+    return s + ']';
+  }
+  if (typeof v === 'object') {
     // Default sort order is by UTF-16 code units, which is what JCS asks for.
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
-    out.push('{');
-    keys.forEach((k, i) => {
-      if (i > 0) out.push(',');
-      out.push(JSON.stringify(k), ':');
-      write(v[k], out, `${where}/${k}`);
-    });
-    out.push('}');
-  } else {
-    throw new TypeError(`canonical JSON: unsupported ${typeof v} at ${where || '/'}`);
+    const keys = Object.keys(v).sort();
+    let s = '{';
+    let first = true;
+    for (const k of keys) {
+      const x = v[k];
+      if (x === undefined) continue;
+      s += (first ? '' : ',') + JSON.stringify(k) + ':' + write(x);
+      first = false;
+    }
+    return s + '}';
   }
+  throw new TypeError(`unsupported ${typeof v}`);
+}
+
+/** Where in `v` the first value canonical JSON refuses sits (a JSON pointer), if anywhere. */
+function badPath(v: Canonicalizable, where: string): string | undefined {
+  if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return where;
+  if (v === null || typeof v !== 'object' || v instanceof RawJson) {
+    return ['string', 'boolean', 'bigint', 'number', 'object'].includes(typeof v) ? undefined : where;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = badPath(v[i], `${where}/${i}`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(v).sort()) {
+    if (v[k] === undefined) continue;
+    const p = badPath(v[k], `${where}/${k}`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -11,8 +11,8 @@ import { RegoError, RObject, fromJSON, toJSON, type EvalLimits, type Value } fro
 import { contentHash, snapshotFromSources, type PolicySnapshot } from '../policy/snapshot.js';
 import { canonicalJson, type Json } from './canonical.js';
 import { applyMask, MaskRuleError } from './mask.js';
-import { deriveOutcome, type AppendedRecord, type DecisionInput, type DecisionRecord } from './record.js';
-import { getDecision, type DecisionLedger } from './ledger.js';
+import { deriveOutcome, type DecisionInput, type DecisionRecord } from './record.js';
+import { getDecision, type DecisionLedger, type LedgerReceipt } from './ledger.js';
 
 export interface DecisionRequest {
   /** Slash-separated path under `data` ("access/decision"; "" for the whole tree). */
@@ -93,7 +93,7 @@ export interface EvaluatorOptions {
 
 interface Held {
   record: DecisionInput;
-  resolve(r: AppendedRecord): void;
+  resolve(r: LedgerReceipt): void;
   reject(e: unknown): void;
 }
 
@@ -107,14 +107,14 @@ export class DecisionEvaluator {
     this.lingerMs = Math.max(0, options.lingerMs ?? 0);
   }
 
-  private record(ledger: DecisionLedger, record: DecisionInput): Promise<AppendedRecord> {
-    if (this.lingerMs === 0) return ledger.append(record);
+  private record(ledger: DecisionLedger, record: DecisionInput): Promise<LedgerReceipt> {
+    if (this.lingerMs === 0) return ledger.commit(record);
     return new Promise((resolve, reject) => {
       this.held.push({ record, resolve, reject });
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         // Appended in one turn, so they all join the ledger's next batch.
-        for (const h of this.held.splice(0)) ledger.append(h.record).then(h.resolve, h.reject);
+        for (const h of this.held.splice(0)) ledger.commit(h.record).then(h.resolve, h.reject);
       }, this.lingerMs);
     });
   }

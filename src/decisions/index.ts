@@ -1,9 +1,10 @@
 export { canonicalJson, parseJson, sha256Hex, RawJson, type Json, type Canonicalizable } from './canonical.js';
 export { applyMask, applyMaskRules, parseMaskRules, cloneJson, MaskRuleError, type MaskableEvent, type MaskRule } from './mask.js';
 export { LedgerError, LedgerUnavailableError, DuplicateRecordError, InvalidRecordError, isLedgerError, type LedgerErrorCode } from './errors.js';
-export { GENESIS_HASH, chainHash, type GroupCommitOptions, type GroupCommitStats } from './chain.js';
+export { GENESIS_HASH, chainHash } from './chain.js';
+export type { GroupCommitOptions, GroupCommitStats } from './group-commit.js';
 export { deriveOutcome, type DecisionInput, type DecisionRecord, type AppendedRecord } from './record.js';
-export { DecisionLedger, getDecision, listDecisions, type DecisionLedgerOptions, type DecisionFilter, type DecisionPage, type DecisionPageRequest } from './ledger.js';
+export { DecisionLedger, getDecision, listDecisions, type DecisionLedgerOptions, type LedgerReceipt, type DecisionFilter, type DecisionPage, type DecisionPageRequest } from './ledger.js';
 export { verifyLedger, type VerifyOptions, type VerifyReport, type LedgerProblem, type CheckpointProblem, type ProblemKind } from './verify.js';
 export { writeCheckpoint, listCheckpoints, ed25519Signer, checkpointPayload, type Signer, type SignerLookup, type Checkpoint } from './checkpoint.js';
 export { appendAdminAction, verifyAdminAudit, listAdminActions, type AdminAction, type AdminAuditEntry } from './audit.js';

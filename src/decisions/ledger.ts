@@ -1,17 +1,43 @@
 /** The decision ledger: durable, group-committed, hash-chained; plus its queries. */
 import type { Database } from '../db/index.js';
-import { GroupCommitter, type GroupCommitOptions, type GroupCommitStats } from './chain.js';
+import type { ChainSpec } from './chain.js';
 import { LedgerUnavailableError } from './errors.js';
+import { GroupCommitter, KnexChainWriter, type ChainWriter, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';
+import { PgChainWriter } from './pg-writer.js';
 import { DECISIONS, fromDecisionRow, toDecisionRow, type AppendedRecord, type DecisionInput, type DecisionRecord, type DecisionRow } from './record.js';
+import { SqliteThreadWriter } from './sqlite-writer.js';
 import { toLedgerTimestamp } from './time.js';
 
-export type DecisionLedgerOptions = GroupCommitOptions;
+export interface DecisionLedgerOptions extends GroupCommitOptions {
+  /**
+   * How batches reach the database. `auto` (default): one statement per batch
+   * on PostgreSQL, a writer thread for an SQLite file; `transaction`: a knex
+   * transaction on the calling thread (what `auto` uses for in-memory SQLite).
+   */
+  writer?: 'auto' | 'transaction';
+}
+
+/** What `DecisionLedger.commit` resolves with: where the record sits in the chain. */
+export interface LedgerReceipt {
+  decision_id: string;
+  seq: number;
+  hash: string;
+}
+
+/** The writer for `db`: the cheapest one that keeps the chain's guarantees there. */
+export function chainWriter<Row extends DecisionRow>(db: Database, spec: ChainSpec<Row>, kind: 'auto' | 'transaction' = 'auto'): ChainWriter<Row> {
+  if (kind === 'auto' && db.dialect === 'postgres') return new PgChainWriter(db, spec);
+  if (kind === 'auto' && db.sqliteFile) return new SqliteThreadWriter(spec, db.sqliteFile);
+  return new KnexChainWriter(db, spec);
+}
 
 export class DecisionLedger {
   private readonly committer: GroupCommitter<DecisionRow>;
 
   constructor(readonly db: Database, options: DecisionLedgerOptions = {}) {
-    this.committer = new GroupCommitter(db, DECISIONS, options);
+    this.committer = new GroupCommitter(db, DECISIONS, chainWriter(db, DECISIONS, options.writer), options);
+    // A ledger outliving its database would hold a writer thread; stop with it.
+    db.onClose(() => this.committer.close());
   }
 
   /**
@@ -22,6 +48,16 @@ export class DecisionLedger {
   async append(decision: DecisionInput): Promise<AppendedRecord> {
     const row = toDecisionRow(decision);
     return fromDecisionRow(await this.committer.append(row));
+  }
+
+  /**
+   * Records a decision like `append`, with the same guarantee (resolves after
+   * COMMIT), but answers only where it landed instead of reading the whole
+   * record back: the server's path.
+   */
+  async commit(decision: DecisionInput): Promise<LedgerReceipt> {
+    const row = await this.committer.append(toDecisionRow(decision));
+    return { decision_id: row.decision_id, seq: row.seq, hash: row.hash };
   }
 
   /** Transactions, records, batch sizes and commit times so far, and the current queue depth. */

@@ -1,5 +1,4 @@
 /** The decision record: what callers hand to the ledger, what it stores, and the mapping between them. */
-import type { Knex } from 'knex';
 import { canonicalJson, parseJson, RawJson, type Json } from './canonical.js';
 import type { ChainSpec } from './chain.js';
 import { InvalidRecordError } from './errors.js';
@@ -159,12 +158,18 @@ export function fromDecisionRow(row: DecisionRow): DecisionRecord {
 }
 
 const raw = (text: string | null) => (text === null ? undefined : new RawJson(text));
+const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+const int = (n: number) => (Object.is(n, -0) ? '0' : String(n));
 
 /** The decision ledger's place in the shared chain code. */
 export const DECISIONS: ChainSpec<DecisionRow> = {
   ledger: 'decisions',
   table: 'decisions',
   idColumn: 'decision_id',
+  columns: [
+    'seq', 'decision_id', 'ts', 'path', 'outcome', 'input', 'result', 'erased', 'masked', 'revision',
+    'caller', 'tenant', 'environment', 'latency_ns', 'enforcement_points', 'prev_hash', 'hash',
+  ],
   jsonColumns: ['input', 'result', 'erased', 'masked', 'enforcement_points'],
   body: (r) => ({
     caller: r.caller,
@@ -184,12 +189,21 @@ export const DECISIONS: ChainSpec<DecisionRow> = {
     tenant: r.tenant,
     timestamp: r.ts,
   }),
+  // `body` above, serialised by hand in its sorted key order.
+  bodyText: (r) => {
+    let s = `{"caller":${str(r.caller)},"decision_id":${str(r.decision_id)},"enforcement_points":${r.enforcement_points},"environment":${str(r.environment)}`;
+    if (r.erased !== null) s += `,"erased":${r.erased}`;
+    if (r.input !== null) s += `,"input":${r.input}`;
+    s += `,"latency_ns":${int(r.latency_ns)}`;
+    if (r.masked !== null) s += `,"masked":${r.masked}`;
+    s += `,"outcome":${str(r.outcome)},"path":${str(r.path)},"prev_hash":${str(r.prev_hash)}`;
+    if (r.result !== null) s += `,"result":${r.result}`;
+    return s + `,"revision":${str(r.revision)},"seq":${int(r.seq)},"tenant":${str(r.tenant)},"timestamp":${str(r.ts)}}`;
+  },
   fromDb: (x) => ({ ...(x as unknown as DecisionRow), seq: Number(x.seq), latency_ns: Number(x.latency_ns) }),
-  async afterInsert(trx: Knex.Transaction, rows: readonly DecisionRow[]) {
-    const links: Array<{ point_id: string; decision_seq: number }> = [];
-    for (const r of rows) {
-      for (const p of new Set(parseJson(r.enforcement_points) as string[])) links.push({ point_id: p, decision_seq: r.seq });
-    }
-    for (let i = 0; i < links.length; i += 200) await trx('decision_enforcement_points').insert(links.slice(i, i + 200));
+  links: {
+    table: 'decision_enforcement_points',
+    columns: ['point_id', 'decision_seq'],
+    of: (r) => (r.enforcement_points === '[]' ? [] : [...new Set(JSON.parse(r.enforcement_points) as string[])].map((p) => [p, r.seq] as const)),
   },
 };

@@ -5,7 +5,15 @@
  */
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** A timestamp already in ledger form (nine digits, Z); still checked to be a real date below. */
+const LEDGER_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
+
 export function toLedgerTimestamp(t: string | Date | number): string {
+  if (typeof t === 'string' && LEDGER_FORM.test(t)) {
+    // The common case (the server's own clock): valid when the date part survives a round trip.
+    const whole = new Date(`${t.slice(0, 19)}Z`);
+    if (!Number.isNaN(whole.getTime()) && whole.toISOString().slice(0, 19) === t.slice(0, 19)) return t;
+  }
   if (typeof t === 'number') t = new Date(t);
   if (t instanceof Date) {
     if (Number.isNaN(t.getTime())) throw new RangeError('invalid date');

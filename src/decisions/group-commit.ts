@@ -1,0 +1,180 @@
+/**
+ * Group commit: appends wait in a queue; a writer takes up to `maxBatch` of
+ * them into a single transaction. While a commit is in flight new appends
+ * gather, so the batch size follows the load by itself.
+ *
+ * The writer decides how a batch reaches the database (one statement on
+ * PostgreSQL, a writer thread on SQLite, a knex transaction otherwise); this
+ * queue only promises that an append resolves after its batch committed.
+ */
+import type { Database } from '../db/index.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { commitBatch, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
+import { DuplicateRecordError, LedgerUnavailableError, isLedgerError } from './errors.js';
+
+/** Writes one batch durably and returns its entries chained, in order. */
+export interface ChainWriter<Row extends ChainRow> {
+  write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]>;
+  /** Releases what the writer holds (threads, connections). */
+  close(): Promise<void>;
+}
+
+/** The generic writer: a knex transaction that locks the head, inserts in chunks and moves the head. */
+export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
+  constructor(private readonly db: Database, private readonly spec: ChainSpec<Row>) {}
+
+  write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
+    return commitBatch(this.db, this.spec, entries);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface GroupCommitOptions {
+  /** Most entries per transaction (default 512). */
+  maxBatch?: number;
+  /** Most entries waiting; beyond it appends fail closed (default 20000). */
+  maxQueue?: number;
+  /** Called after each successful commit, for metrics. */
+  onCommit?(batchSize: number, millis: number): void;
+}
+
+export interface GroupCommitStats {
+  transactions: number;
+  records: number;
+  failedTransactions: number;
+  largestBatch: number;
+  queueDepth: number;
+  lastCommitMillis: number;
+  totalCommitMillis: number;
+}
+
+interface Pending<Row extends ChainRow> {
+  entry: Unchained<Row>;
+  id: string;
+  resolve(row: Row): void;
+  reject(err: Error): void;
+}
+
+export class GroupCommitter<Row extends ChainRow> {
+  private queue: Pending<Row>[] = [];
+  private readonly waitingIds = new Set<string>();
+  private scheduled = false;
+  private inFlight = 0;
+  private closed = false;
+  private idle: Array<() => void> = [];
+  private readonly maxBatch: number;
+  private readonly maxQueue: number;
+  readonly stats: GroupCommitStats = {
+    transactions: 0, records: 0, failedTransactions: 0, largestBatch: 0, queueDepth: 0, lastCommitMillis: 0, totalCommitMillis: 0,
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly spec: ChainSpec<Row>,
+    private readonly writer: ChainWriter<Row>,
+    private readonly options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 512);
+    this.maxQueue = Math.max(1, options.maxQueue ?? 20000);
+  }
+
+  append(entry: Unchained<Row>): Promise<Row> {
+    const id = String(entry[this.spec.idColumn as keyof Unchained<Row>]);
+    if (this.closed) return Promise.reject(new LedgerUnavailableError('the ledger is closed'));
+    if (this.queue.length >= this.maxQueue) {
+      return Promise.reject(new LedgerUnavailableError(`the ledger queue is full (${this.maxQueue} records waiting)`));
+    }
+    if (this.waitingIds.has(id)) return Promise.reject(new DuplicateRecordError(id));
+    return new Promise<Row>((resolve, reject) => {
+      this.queue.push({ entry, id, resolve, reject });
+      this.waitingIds.add(id);
+      this.stats.queueDepth = this.queue.length;
+      if (!this.scheduled && this.inFlight === 0) {
+        this.scheduled = true;
+        // Let the appends of this turn of the event loop join the first batch.
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  /** Waits for queued appends, then refuses new ones and lets the writer go. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.queue.length > 0 || this.inFlight > 0 || this.scheduled) await new Promise<void>((r) => this.idle.push(r));
+    await this.writer.close();
+  }
+
+  /** One batch at a time: the next one gathers while this one commits. */
+  private pump(): void {
+    if (this.inFlight > 0) return;
+    if (this.queue.length === 0) {
+      for (const r of this.idle.splice(0)) r();
+      return;
+    }
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.stats.queueDepth = this.queue.length;
+    this.inFlight++;
+    void this.commit(batch).finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
+  }
+
+  private async commit(batch: Pending<Row>[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const rows = await this.writer.write(batch.map((p) => p.entry));
+      const millis = performance.now() - started;
+      this.stats.transactions++;
+      this.stats.records += rows.length;
+      this.stats.largestBatch = Math.max(this.stats.largestBatch, rows.length);
+      this.stats.lastCommitMillis = millis;
+      this.stats.totalCommitMillis += millis;
+      this.options.onCommit?.(rows.length, millis);
+      for (let i = 0; i < batch.length; i++) this.settle(batch[i], rows[i]);
+    } catch (err) {
+      this.stats.failedTransactions++;
+      if (isUniqueViolation(err)) {
+        const retry = await this.dropDuplicates(batch, err);
+        if (retry.length > 0 && retry.length < batch.length) return this.commit(retry);
+        for (const p of retry) this.settle(p, unavailable(err));
+        return;
+      }
+      for (const p of batch) this.settle(p, unavailable(err));
+    }
+  }
+
+  /** Rejects the entries whose id is already stored; returns the others. */
+  private async dropDuplicates(batch: Pending<Row>[], cause: unknown): Promise<Pending<Row>[]> {
+    let existing: Set<string>;
+    try {
+      const found = await this.db.knex(this.spec.table).select(this.spec.idColumn).whereIn(this.spec.idColumn, batch.map((p) => p.id));
+      existing = new Set(found.map((r: Record<string, unknown>) => String(r[this.spec.idColumn])));
+    } catch {
+      for (const p of batch) this.settle(p, unavailable(cause));
+      return [];
+    }
+    const rest: Pending<Row>[] = [];
+    for (const p of batch) {
+      if (existing.has(p.id)) this.settle(p, new DuplicateRecordError(p.id));
+      else rest.push(p);
+    }
+    return rest;
+  }
+
+  private settle(p: Pending<Row>, outcome: Row | Error): void {
+    this.waitingIds.delete(p.id);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+}
+
+export function unavailable(err: unknown): Error {
+  if (isLedgerError(err)) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new LedgerUnavailableError(`the ledger could not be written: ${detail}`, { cause: err });
+}

@@ -45,7 +45,13 @@ export class Authorizer {
 
   /** Whether the snapshot brings its own `package system.authz`. */
   static snapshotDefines(snapshot: PolicySnapshot | undefined): boolean {
-    return snapshot !== undefined && snapshot.modules.some((m) => m.package.length === 2 && m.package[0] === 'system' && m.package[1] === 'authz');
+    if (snapshot === undefined) return false;
+    let own = definesAuthz.get(snapshot);
+    if (own === undefined) {
+      own = snapshot.modules.some((m) => m.package.length === 2 && m.package[0] === 'system' && m.package[1] === 'authz');
+      definesAuthz.set(snapshot, own);
+    }
+    return own;
   }
 
   decide(snapshot: PolicySnapshot | undefined, input: Value): AuthzDecision {
@@ -74,12 +80,29 @@ export class Authorizer {
 
 export type TargetKind = 'rule' | 'package' | 'data' | 'missing';
 
+// Snapshots are immutable: what they define is computed once per snapshot (and path).
+const definesAuthz = new WeakMap<PolicySnapshot, boolean>();
+const kinds = new WeakMap<PolicySnapshot, Map<string, TargetKind>>();
+const MAX_CACHED_PATHS = 10_000;
+
 /**
  * What a data path points at: at or under a rule, a tree holding rules
  * (a package or above), base data only, or nothing.
  */
 export function targetKind(snapshot: PolicySnapshot | undefined, path: string): TargetKind {
   if (!snapshot) return 'missing';
+  let cache = kinds.get(snapshot);
+  if (!cache) kinds.set(snapshot, (cache = new Map()));
+  let kind = cache.get(path);
+  if (kind === undefined) {
+    kind = computeKind(snapshot, path);
+    if (cache.size >= MAX_CACHED_PATHS) cache.clear();
+    cache.set(path, kind);
+  }
+  return kind;
+}
+
+function computeKind(snapshot: PolicySnapshot, path: string): TargetKind {
   const segs = path === '' ? [] : path.split('/');
   let above = false;
   for (const m of snapshot.modules) {

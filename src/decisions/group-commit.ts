@@ -120,7 +120,13 @@ export class GroupCommitter<Row extends ChainRow> {
     this.inFlight++;
     void this.commit(batch).finally(() => {
       this.inFlight--;
-      this.pump();
+      // A turn of the event loop first, so that appends already on their way
+      // (callers answered by this commit, requests already read) join the next batch.
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
     });
   }
 

@@ -1,0 +1,108 @@
+/**
+ * The ledger's batch writers: the hand-written hash body agrees with the
+ * canonical one, writers sharing a database (as separate processes would)
+ * keep one chain, a head moved behind a writer's back is noticed, and each
+ * writer kind builds the same chain.
+ */
+import { expect } from 'chai';
+import { migrateLatest } from '../../src/db/index.js';
+import { DecisionLedger, canonicalJson, verifyLedger } from '../../src/decisions/index.js';
+import { DECISIONS, toDecisionRow, type DecisionRow } from '../../src/decisions/record.js';
+import { forEachBackend } from '../db/backends.js';
+import { decision, resetLedgers } from './fixtures.js';
+
+function chained(i: number, extra: Parameters<typeof decision>[1] = {}): DecisionRow {
+  return { ...toDecisionRow(decision(i, extra)), seq: i + 1, prev_hash: 'ab'.repeat(32), hash: '' };
+}
+
+describe('decision hash body', () => {
+  it('is written by hand exactly as canonical JSON writes the body', () => {
+    const rows: DecisionRow[] = [
+      chained(1),
+      chained(2, { input: undefined, result: undefined, caller: null, tenant: null, environment: null, enforcement_points: [] }),
+      chained(3, { erased: ['/input/password'], masked: ['/input/ssn'], input: { 'é"\\\n': ['\u2028', -0, 1e21, 0.1] } }),
+      chained(4, { result: null, input: null, path: '', caller: 'ünïcode "quoted"' }),
+    ];
+    for (const row of rows) {
+      expect(DECISIONS.bodyText?.(row)).to.equal(canonicalJson(DECISIONS.body(row)));
+    }
+  });
+
+  it('names where a value is not JSON', () => {
+    expect(() => canonicalJson({ a: [1, { b: Number.NaN }] })).to.throw(TypeError, /\/a\/1\/b/);
+    expect(() => canonicalJson(undefined)).to.throw(TypeError, /at \/$/);
+  });
+});
+
+forEachBackend('ledger writers', (get) => {
+  before(async () => {
+    await migrateLatest(get().db);
+  });
+  beforeEach(async () => {
+    await resetLedgers(get().db);
+  });
+
+  it('keep one chain when two ledgers append to one database at once', async function () {
+    this.timeout(60000);
+    const a = new DecisionLedger(get().db);
+    const b = new DecisionLedger(get().db);
+    try {
+      // Waves from both sides, so each keeps finding the head moved by the other.
+      for (let wave = 0; wave < 10; wave++) {
+        await Promise.all([
+          ...Array.from({ length: 20 }, (_, i) => a.commit(decision(wave * 40 + i))),
+          ...Array.from({ length: 20 }, (_, i) => b.commit(decision(wave * 40 + 20 + i))),
+        ]);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const report = await verifyLedger(get().db);
+    expect(report).to.include({ ok: true, checked: 400 });
+    const [{ n }] = (await get().db.knex('decision_enforcement_points').count({ n: '*' })) as Array<{ n: unknown }>;
+    expect(Number(n)).to.equal(500); // 100 decisions with two points, 300 with one
+  });
+
+  it('chains onto the stored head when it moved behind the writer', async () => {
+    const ledger = new DecisionLedger(get().db);
+    try {
+      await ledger.commit(decision(1));
+      await resetLedgers(get().db);
+      const r = await ledger.commit(decision(2));
+      expect(r.seq).to.equal(1);
+      expect((await verifyLedger(get().db)).ok).to.equal(true);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('build the same chain with the generic transaction writer', async () => {
+    const fast = new DecisionLedger(get().db);
+    const plain = new DecisionLedger(get().db, { writer: 'transaction' });
+    try {
+      const x = await fast.append(decision(1));
+      const y = await plain.append(decision(2));
+      const z = await fast.append(decision(3));
+      expect([x.seq, y.seq, z.seq]).to.deep.equal([1, 2, 3]);
+      expect(y.prev_hash).to.equal(x.hash);
+      expect(z.prev_hash).to.equal(y.hash);
+    } finally {
+      await fast.close();
+      await plain.close();
+    }
+    expect(await verifyLedger(get().db)).to.include({ ok: true, checked: 3 });
+  });
+
+  it('answers commit with the place in the chain, as append does', async () => {
+    const ledger = new DecisionLedger(get().db);
+    try {
+      const d = decision(7);
+      const receipt = await ledger.commit(d);
+      const stored = await get().db.knex('decisions').where({ decision_id: d.decision_id }).first();
+      expect(receipt).to.deep.equal({ decision_id: d.decision_id, seq: 1, hash: stored.hash });
+    } finally {
+      await ledger.close();
+    }
+  });
+});

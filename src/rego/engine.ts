@@ -67,7 +67,7 @@ function nowNs(): bigint {
 class QueryBuiltinContext implements BuiltinContext {
   private now: bigint | undefined;
   private memo: Map<string, Value> | undefined;
-  constructor(readonly strict: boolean, now?: bigint) { this.now = now; }
+  constructor(readonly strict: boolean, readonly maxCollectionSize: number, now?: bigint) { this.now = now; }
   get nowNs(): bigint { return (this.now ??= nowNs()); }
   get cache(): Map<string, Value> { return (this.memo ??= new Map()); }
 }
@@ -173,7 +173,7 @@ export class Engine {
       data: this.data,
       memo: new Array(this.compile().ruleSetCount),
       cache: new Map(),
-      builtin: new QueryBuiltinContext(strict, opts.nowNs),
+      builtin: new QueryBuiltinContext(strict, limits.maxCollectionSize, opts.nowNs),
       strict,
       budget: newBudget(limits),
       dataOverrides: undefined,

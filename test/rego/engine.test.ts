@@ -270,3 +270,13 @@ describe('builtin results across queries', () => {
     expect(e.evalRef('data.t.n', { input: fromJSON({ d: '1s' }) })).to.equal(1e9);
   });
 });
+
+describe('collection-building builtins', () => {
+  it('check the collection limit before allocating (numbers.range, net.cidr_expand)', () => {
+    const e = new Engine({ limits: { maxCollectionSize: 10_000 } });
+    e.addModule('t.rego', 'package t\nr := numbers.range(1, 1000000000)\nc := net.cidr_expand("10.0.0.0/8")\nsmall := count(numbers.range(1, 100))');
+    expect(() => e.evalRef('data.t.r')).to.throw(EvalError).with.property('code', 'eval_limit_error');
+    expect(() => e.evalRef('data.t.c')).to.throw(EvalError).with.property('code', 'eval_limit_error');
+    expect(e.evalRef('data.t.small')).to.equal(100);
+  });
+});

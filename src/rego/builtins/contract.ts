@@ -23,6 +23,12 @@ export interface BuiltinContext {
   readonly cache: Map<string, Value>;
   /** OPA's strict-builtin-errors mode. */
   readonly strict: boolean;
+  /**
+   * The query's limit on the members of one collection: builtins that build
+   * collections from numbers (numbers.range, net.cidr_expand …) check it before
+   * allocating and throw an `eval_limit_error` EvalError.
+   */
+  readonly maxCollectionSize: number;
 }
 
 export interface BuiltinDef {

@@ -7,6 +7,7 @@
 import type { BuiltinDef } from './contract.js';
 import { builtinError, typeError } from './args.js';
 import { RSet, type Value } from '../value.js';
+import { EvalError } from '../errors.js';
 
 type Family = 4 | 6;
 interface Addr { fam: Family; v: bigint }
@@ -156,10 +157,11 @@ function matchOperands(fn: string, operand: number, v: Value): [Value, Value][] 
 
 const MAX_EXPAND = 1 << 24;
 
-function cidrExpand(fn: string, v: Value): RSet {
+function cidrExpand(fn: string, v: Value, limit: number): RSet {
   const net = netOperand(fn, v);
   const count = 1n << BigInt(bitsOf(net.fam) - net.prefix);
   if (count > BigInt(MAX_EXPAND)) throw builtinError(fn, `CIDR ${v as string} has too many addresses to expand`);
+  if (count > BigInt(limit)) throw new EvalError('eval_limit_error', `${fn}: CIDR ${v as string} has ${count} addresses, more than the limit of ${limit} members`);
   const out = new RSet();
   for (let i = 0n; i < count; i++) out.add(formatAddr({ fam: net.fam, v: net.base + i }));
   return out;
@@ -269,7 +271,7 @@ export const builtins: BuiltinDef[] = [
       return out;
     },
   },
-  { name: 'net.cidr_expand', args: ['string'], fn: (args) => cidrExpand('net.cidr_expand', args[0]) },
+  { name: 'net.cidr_expand', args: ['string'], fn: (args, ctx) => cidrExpand('net.cidr_expand', args[0], ctx.maxCollectionSize) },
   { name: 'net.cidr_merge', args: [['array', 'set']], fn: (args) => cidrMerge('net.cidr_merge', args[0]) },
   {
     name: 'net.cidr_is_valid',

@@ -7,10 +7,10 @@
  * big.Int to big.Float.
  */
 import { randomInt } from 'node:crypto';
-import { BuiltinError } from '../errors.js';
+import { BuiltinError, EvalError } from '../errors.js';
 import { isInteger, normalizeBig, RSet, stringifyJSON, toBigInt, type Value } from '../value.js';
 import { builtinError, int, num, str, typeError } from './args.js';
-import type { BuiltinDef } from './contract.js';
+import type { BuiltinContext, BuiltinDef } from './contract.js';
 
 export type Num = number | bigint;
 
@@ -197,25 +197,30 @@ function bigIntOperand(fn: string, args: Value[], i: number): bigint {
 }
 
 /** Inclusive range from `from` to `to`, counting down when `from > to`. */
-function range(from: bigint, to: bigint, step: bigint): Value[] {
+function range(name: string, from: bigint, to: bigint, step: bigint, limit: number): Value[] {
+  // Checked before allocating: numbers.range(1, 1e9) must be a clear error, not an out-of-memory crash.
+  const count = (from <= to ? to - from : from - to) / step + 1n;
+  if (count > BigInt(limit)) {
+    throw new EvalError('eval_limit_error', `${name}: the range has ${count} numbers, more than the limit of ${limit} members`);
+  }
   const out: Value[] = [];
   if (from <= to) for (let i = from; i <= to; i += step) out.push(normalizeBig(i));
   else for (let i = from; i >= to; i -= step) out.push(normalizeBig(i));
   return out;
 }
 
-function numbersRange(args: Value[]): Value {
-  return range(bigIntOperand('numbers.range', args, 0), bigIntOperand('numbers.range', args, 1), 1n);
+function numbersRange(args: Value[], ctx: BuiltinContext): Value {
+  return range('numbers.range', bigIntOperand('numbers.range', args, 0), bigIntOperand('numbers.range', args, 1), 1n, ctx.maxCollectionSize);
 }
 
-function numbersRangeStep(args: Value[]): Value {
+function numbersRangeStep(args: Value[], ctx: BuiltinContext): Value {
   const name = 'numbers.range_step';
   const from = bigIntOperand(name, args, 0);
   const to = bigIntOperand(name, args, 1);
   const step = bigIntOperand(name, args, 2);
   // OPA's message repeats the name (its error text already carries it).
   if (step <= 0n) throw builtinError(name, `${name}: step must be a positive integer`);
-  return range(from, to, step);
+  return range(name, from, to, step, ctx.maxCollectionSize);
 }
 
 /** rand.intn: same (string, n) within a query gives the same number. */

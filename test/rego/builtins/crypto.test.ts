@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BUILTINS } from '../../../src/rego/builtins/index.js';
-import { call, errorOf } from './registry-call.js';
+import { call, errorOf } from './helpers.js';
 
 describe('crypto builtins', () => {
   it('hex digests of the UTF-8 bytes', () => {

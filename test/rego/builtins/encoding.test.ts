@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RObject, RSet } from '../../../src/rego/value.js';
-import { call, errorOf } from './registry-call.js';
+import { call, errorOf } from './helpers.js';
 
 describe('encoding builtins', () => {
   describe('base64', () => {

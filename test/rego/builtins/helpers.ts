@@ -4,8 +4,9 @@ import { BuiltinError } from '../../../src/rego/errors.js';
 import { BUILTINS, type BuiltinContext } from '../../../src/rego/builtins/index.js';
 import { parseJSON, RSet, stringifyJSON, type Value } from '../../../src/rego/value.js';
 
-export function makeCtx(): BuiltinContext {
-  return { nowNs: 0n, cache: new Map(), strict: true };
+/** A query context as the evaluator makes one, at a fixed time (2023-12-24T18:58:45.73439Z). */
+export function makeCtx(nowNs = 1703444325734390000n): BuiltinContext {
+  return { nowNs, cache: new Map(), strict: true, maxCollectionSize: 1_000_000 };
 }
 
 export function call(name: string, ...args: Value[]): Value | undefined {
@@ -40,3 +41,13 @@ export function expectError(code: BuiltinError['code'], message: string, name: s
 
 export const j = parseJSON;
 export const set = (...values: Value[]): RSet => new RSet(values);
+
+/** The message of the error a call throws (fails the test if it does not throw). */
+export function errorOf(name: string, ...args: Value[]): string {
+  try {
+    call(name, ...args);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`${name} did not fail`);
+}

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import { RObject, type Value } from '../../../src/rego/value.js';
-import { call, errorOf } from './registry-call.js';
+import { call, errorOf } from './helpers.js';
 
 const O = (o: Record<string, Value>): RObject => RObject.fromEntries(Object.entries(o));
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BUILTINS } from '../../../src/rego/builtins/index.js';
 import { RObject, RSet } from '../../../src/rego/value.js';
-import { call, errorOf } from './registry-call.js';
+import { call, errorOf } from './helpers.js';
 
 const members = (v: unknown) => (v as RSet).values();
 

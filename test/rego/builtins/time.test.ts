@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BUILTINS } from '../../../src/rego/builtins/index.js';
-import { call, errorOf, makeCtx } from './registry-call.js';
+import { call, errorOf, makeCtx } from './helpers.js';
 
 const RFC3339 = '2006-01-02T15:04:05Z07:00';
 const TS = 1703444325734390000n; // 2023-12-24T18:58:45.73439Z, a Sunday

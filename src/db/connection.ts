@@ -28,6 +28,8 @@ export interface Database {
   readonly schema?: string;
   /** For an SQLite file: where it is and the lock timeout, so a worker thread can open its own connection. */
   readonly sqliteFile?: { readonly filename: string; readonly timeoutMs: number };
+  /** For PostgreSQL: what a worker thread needs to open a connection like the pool's. */
+  readonly postgres?: PostgresSettings;
   /** True once `close()` was called. */
   readonly closed: boolean;
   /** Resolves when the database answers a trivial query. */
@@ -35,6 +37,13 @@ export interface Database {
   /** Runs `hook` when the database is closed, before the pool goes (helpers with their own connections stop then). */
   onClose(hook: () => Promise<void> | void): void;
   close(): Promise<void>;
+}
+
+export interface PostgresSettings {
+  readonly connectionString: string;
+  readonly schema?: string;
+  readonly timeoutMs: number;
+  readonly statementTimeoutMs: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -82,8 +91,7 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
       connection: {
         connectionString: parsed.connectionString,
         connectionTimeoutMillis: timeoutMs,
-        // A lost server must not hang a request: queries give up instead.
-        statement_timeout: Math.max(timeoutMs * 6, 30000),
+        statement_timeout: statementTimeoutMs(timeoutMs),
       },
       searchPath: options.schema ? [options.schema] : undefined,
       acquireConnectionTimeout: timeoutMs,
@@ -109,6 +117,9 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
     description: redactUrl(url),
     schema: options.schema,
     sqliteFile: parsed.dialect === 'sqlite' && !parsed.memory ? { filename: parsed.filename, timeoutMs } : undefined,
+    postgres: parsed.dialect === 'postgres'
+      ? { connectionString: parsed.connectionString, schema: options.schema, timeoutMs, statementTimeoutMs: statementTimeoutMs(timeoutMs) }
+      : undefined,
     get closed() {
       return closed;
     },
@@ -133,4 +144,9 @@ export async function openDatabase(url: string = databaseUrlFromEnv(), options: 
     }
   }
   return db;
+}
+
+/** A lost server must not hang a request: queries give up after this. */
+function statementTimeoutMs(timeoutMs: number): number {
+  return Math.max(timeoutMs * 6, 30000);
 }

@@ -15,6 +15,12 @@ import { DuplicateRecordError, LedgerUnavailableError, isLedgerError } from './e
 /** Writes one batch durably and returns its entries chained, in order. */
 export interface ChainWriter<Row extends ChainRow> {
   write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]>;
+  /**
+   * Batches this writer accepts at once (default 1). More than one lets the
+   * next batch wait at the database instead of in this process, when the
+   * writer keeps them in order and the chain correct by itself.
+   */
+  readonly maxInFlight?: number;
   /** Releases what the writer holds (threads, connections). */
   close(): Promise<void>;
 }
@@ -65,6 +71,7 @@ export class GroupCommitter<Row extends ChainRow> {
   private idle: Array<() => void> = [];
   private readonly maxBatch: number;
   private readonly maxQueue: number;
+  private readonly maxInFlight: number;
   readonly stats: GroupCommitStats = {
     transactions: 0, records: 0, failedTransactions: 0, largestBatch: 0, queueDepth: 0, lastCommitMillis: 0, totalCommitMillis: 0,
   };
@@ -77,6 +84,7 @@ export class GroupCommitter<Row extends ChainRow> {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.maxQueue = Math.max(1, options.maxQueue ?? 20000);
+    this.maxInFlight = Math.max(1, writer.maxInFlight ?? 1);
   }
 
   append(entry: Unchained<Row>): Promise<Row> {
@@ -90,7 +98,7 @@ export class GroupCommitter<Row extends ChainRow> {
       this.queue.push({ entry, id, resolve, reject });
       this.waitingIds.add(id);
       this.stats.queueDepth = this.queue.length;
-      if (!this.scheduled && this.inFlight === 0) {
+      if (!this.scheduled && this.inFlight < this.maxInFlight) {
         this.scheduled = true;
         // Let the appends of this turn of the event loop join the first batch.
         setImmediate(() => {
@@ -108,20 +116,20 @@ export class GroupCommitter<Row extends ChainRow> {
     await this.writer.close();
   }
 
-  /** One batch at a time: the next one gathers while this one commits. */
+  /** Up to `maxInFlight` batches at a time: the next one gathers while these commit. */
   private pump(): void {
-    if (this.inFlight > 0) return;
-    if (this.queue.length === 0) {
-      for (const r of this.idle.splice(0)) r();
-      return;
-    }
-    const batch = this.queue.splice(0, this.maxBatch);
+    if (this.queue.length === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) this.start(this.queue.splice(0, this.maxBatch));
+  }
+
+  private start(batch: Pending<Row>[]): void {
     this.stats.queueDepth = this.queue.length;
     this.inFlight++;
     void this.commit(batch).finally(() => {
       this.inFlight--;
       // A turn of the event loop first, so that appends already on their way
       // (callers answered by this commit, requests already read) join the next batch.
+      if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;

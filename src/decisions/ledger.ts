@@ -26,7 +26,7 @@ export interface LedgerReceipt {
 
 /** The writer for `db`: the cheapest one that keeps the chain's guarantees there. */
 export function chainWriter<Row extends DecisionRow>(db: Database, spec: ChainSpec<Row>, kind: 'auto' | 'transaction' = 'auto'): ChainWriter<Row> {
-  if (kind === 'auto' && db.dialect === 'postgres') return new PgChainWriter(db, spec);
+  if (kind === 'auto' && db.postgres) return new PgChainWriter(db, spec, db.postgres);
   if (kind === 'auto' && db.sqliteFile) return new SqliteThreadWriter(spec, db.sqliteFile);
   return new KnexChainWriter(db, spec);
 }

@@ -10,7 +10,7 @@
  * Protocol: the main thread posts `{ id, entries }` (entries as JSON text);
  * the thread answers `{ id, ok: true, seq, prev, hashes }` — the first seq,
  * the hash it chained onto and each entry's hash — or `{ id, ok: false,
- * message, code }`.
+ * message, code }`. `{ close: true }` closes the connection and ends the thread.
  */
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -42,6 +42,7 @@ interface Statement {
 interface Connection {
   prepare(sql: string): Statement;
   pragma(source: string): unknown;
+  close(): void;
   readonly inTransaction: boolean;
 }
 
@@ -120,7 +121,12 @@ function write(entries: ReadonlyArray<Unchained<ChainRow>>): { seq: number; prev
   }
 }
 
-parentPort?.on('message', (req: WriteRequest) => {
+parentPort?.on('message', (req: WriteRequest | { id: 0; close: true }) => {
+  if ('close' in req) {
+    conn.close();
+    parentPort?.close();
+    return;
+  }
   let reply: WriteReply;
   try {
     reply = { id: req.id, ok: true, ...write(JSON.parse(req.entries) as Array<Unchained<ChainRow>>) };

@@ -56,8 +56,9 @@ export interface ServeOptions {
   /** Ed25519 private key (PKCS#8 PEM) for checkpoints; created when missing. Default ./data/checkpoint-key.pem. */
   checkpointKeyFile?: string;
   /**
-   * Milliseconds decisions wait to share a ledger transaction (default 2 on
-   * SQLite, whose commits block the event loop; 0 on PostgreSQL).
+   * Milliseconds decisions wait to share a ledger transaction (default 0:
+   * decisions arriving while a batch commits share the next one by themselves,
+   * and SQLite commits run on a writer thread, off the event loop).
    */
   ledgerLingerMs?: number;
   /** Slash path of the default decision (default system/main). */
@@ -200,7 +201,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const snapshots = createSnapshotManager({ dir: resolve(options.policies ?? 'policies'), db, metrics, runTests: options.runTests, log, alsoReload: loadControls });
   const state: ServerState = {
     snapshots,
-    evaluator: new DecisionEvaluator(ledger ?? null, { lingerMs: options.ledgerLingerMs ?? (db?.dialect === 'sqlite' ? 2 : 0) }),
+    evaluator: new DecisionEvaluator(ledger ?? null, { lingerMs: options.ledgerLingerMs ?? 0 }),
     db,
     ledger,
     metrics,

@@ -9,15 +9,21 @@
  *       (BENCH_DATABASE_URL, TEST_DATABASE_URL or a postgres DATABASE_URL)
  *
  * Each server runs in its own process, so the load generator does not share
- * its event loop. Prints requests per second, p50 and p99 latency and the
- * ratio to (a), and checks afterwards that every answered decision is in the
- * ledger and that the chain verifies.
+ * its event loop; the decision servers run without authentication and rate
+ * limit (`--insecure-no-auth --rate-limit 0`: the bench measures decisions
+ * and the ledger, and (b) has no database for credentials). Prints requests
+ * per second, p50 and p99 latency, the ratio to (a) and the server's CPU time
+ * per request (all its threads; Linux only), and checks afterwards that every
+ * answered decision is in the ledger and that the chain verifies.
  *
- *   npm run bench:http [-- --connections 64 --duration 10]
+ * With `--runs N` the four scenarios run N times in turn (so that a change in
+ * the machine's load hits all of them) and the table shows the medians.
+ *
+ *   npm run bench:http [-- --connections 64 --duration 10 --runs 3]
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +48,11 @@ interface Options {
   connections: number;
   duration: number;
   warmup: number;
+  runs: number;
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { connections: 64, duration: 10, warmup: 2 };
+  const o: Options = { connections: 64, duration: 10, warmup: 2, runs: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Options;
     if (!(key in o)) throw new Error(`unknown flag ${argv[i]}`);
@@ -100,25 +107,52 @@ interface Measure {
   p99: number;
   ok: number;
   errors: number;
+  /** Server CPU time (user + system, every thread) per answered request, in µs; NaN where unknown. */
+  cpuUs: number;
 }
 
-async function measure(url: string, path: string, o: Options): Promise<Measure> {
+/** CPU seconds a process used so far (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return NaN;
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function measure(server: Child, path: string, o: Options): Promise<Measure> {
+  const url = server.url;
   const request = { method: 'POST' as const, path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(INPUT) };
   if (o.warmup > 0) await autocannon({ url, connections: o.connections, duration: o.warmup, requests: [request] });
+  const cpu0 = cpuSeconds(server.proc.pid);
   const r = await autocannon({ url, connections: o.connections, duration: o.duration, requests: [request] });
+  const cpu = cpuSeconds(server.proc.pid) - cpu0;
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     ok: r['2xx'],
     errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs: (cpu * 1e6) / Math.max(1, r['2xx']),
   };
 }
 
 interface Row {
   name: string;
-  m?: Measure;
+  /** One per run. */
+  runs: Measure[];
   note?: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** The median of each figure over the runs (errors: the total). */
+function summary(runs: Measure[]): Measure {
+  const m = (k: keyof Measure) => median(runs.map((r) => r[k]));
+  return { rps: m('rps'), p50: m('p50'), p99: m('p99'), ok: m('ok'), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: m('cpuUs') };
 }
 
 function postgresUrl(): string | undefined {
@@ -140,83 +174,85 @@ async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'attest-bench-http-'));
   const decisionPath = '/v1/data/bench/access/allow';
-  const serveArgs = [BIN, 'serve', '--port', '0', '--policies', POLICIES, '--controls', join(ROOT, 'controls'), '--no-watch', '--checkpoint-interval', '0'];
-  const rows: Row[] = [];
+  const serveArgs = [
+    BIN, 'serve', '--port', '0', '--policies', POLICIES, '--controls', join(ROOT, 'controls'), '--no-watch', '--checkpoint-interval', '0',
+    '--insecure-no-auth', '--rate-limit', '0',
+  ];
+  const pg = postgresUrl();
+  const rows: Row[] = [
+    { name: '(a) bare Koa, constant', runs: [] },
+    { name: '(b) decision, no ledger', runs: [] },
+    { name: '(c) durable ledger, SQLite', runs: [] },
+    { name: '(d) durable ledger, PostgreSQL', runs: [], note: pg ? undefined : 'skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL' },
+  ];
+  const [bare, noLedger, sqlite, postgres] = rows;
   const notes: string[] = [];
-  console.log(`attest bench:http — ${o.connections} connections, ${o.duration}s per scenario after ${o.warmup}s warm-up, ${cpus().length} CPU(s), Node ${process.version}`);
+  console.log(`attest bench:http — ${o.connections} connections, ${o.duration}s per scenario after ${o.warmup}s warm-up, ${o.runs} run(s), ${cpus().length} CPU(s), Node ${process.version}`);
+
+  /** Starts a server, measures it, stops it. */
+  const run = async (args: string[], env: NodeJS.ProcessEnv, path: string): Promise<Measure> => {
+    const server = await spawnUntilListening(args, env, work);
+    try {
+      return await measure(server, path, o);
+    } finally {
+      await stop(server);
+    }
+  };
 
   try {
-    const bare = await spawnUntilListening([SELF, '--bare'], {}, work);
-    try {
-      rows.push({ name: '(a) bare Koa, constant', m: await measure(bare.url, '/', o) });
-    } finally {
-      await stop(bare);
-    }
+    for (let i = 1; i <= o.runs; i++) {
+      const tag = o.runs > 1 ? ` (run ${i})` : '';
+      bare.runs.push(await run([SELF, '--bare'], {}, '/'));
+      noLedger.runs.push(await run([...serveArgs, '--no-ledger'], {}, decisionPath));
 
-    const noLedger = await spawnUntilListening([...serveArgs, '--no-ledger'], {}, work);
-    try {
-      rows.push({ name: '(b) decision, no ledger', m: await measure(noLedger.url, decisionPath, o) });
-    } finally {
-      await stop(noLedger);
-    }
-
-    const sqliteUrl = `sqlite:${join(work, 'bench.db')}`;
-    const sqlite = await spawnUntilListening(serveArgs, { DATABASE_URL: sqliteUrl }, work);
-    let sqliteMeasure: Measure | undefined;
-    try {
-      sqliteMeasure = await measure(sqlite.url, decisionPath, o);
-      rows.push({ name: '(c) durable ledger, SQLite', m: sqliteMeasure });
-    } finally {
-      await stop(sqlite);
-    }
-    const sdb = await openDatabase(sqliteUrl);
-    try {
-      notes.push(`(c) ${await checkLedger(sdb, sqliteMeasure.ok)}`);
-    } finally {
-      await sdb.close();
-    }
-
-    const pg = postgresUrl();
-    if (!pg) {
-      rows.push({ name: '(d) durable ledger, PostgreSQL', note: 'skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL' });
-    } else {
-      const schema = `attest_bench_${process.pid}`;
-      const admin = await openDatabase(pg, { schema });
-      const childUrl = `${pg}${pg.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const sqliteUrl = `sqlite:${join(work, `bench-${i}.db`)}`;
+      const sm = await run(serveArgs, { DATABASE_URL: sqliteUrl }, decisionPath);
+      sqlite.runs.push(sm);
+      const sdb = await openDatabase(sqliteUrl);
       try {
-        const server = await spawnUntilListening(serveArgs, { DATABASE_URL: childUrl }, work);
-        let pgMeasure: Measure | undefined;
-        try {
-          pgMeasure = await measure(server.url, decisionPath, o);
-          rows.push({ name: '(d) durable ledger, PostgreSQL', m: pgMeasure });
-        } finally {
-          await stop(server);
-        }
-        notes.push(`(d) ${await checkLedger(admin, pgMeasure.ok)}`);
+        notes.push(`(c)${tag} ${await checkLedger(sdb, sm.ok)}`);
       } finally {
-        await admin.knex.raw('drop schema if exists ?? cascade', [schema]).catch(() => undefined);
-        await admin.close();
+        await sdb.close();
+      }
+
+      if (pg) {
+        const schema = `attest_bench_${process.pid}_${i}`;
+        const admin = await openDatabase(pg, { schema });
+        const childUrl = `${pg}${pg.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        try {
+          const pm = await run(serveArgs, { DATABASE_URL: childUrl }, decisionPath);
+          postgres.runs.push(pm);
+          notes.push(`(d)${tag} ${await checkLedger(admin, pm.ok)}`);
+        } finally {
+          await admin.knex.raw('drop schema if exists ?? cascade', [schema]).catch(() => undefined);
+          await admin.close();
+        }
       }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const ceiling = rows[0].m?.rps ?? NaN;
+  const ceiling = summary(bare.runs).rps;
   console.log('');
-  console.log(`${'scenario'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'errors'.padStart(7)}`);
+  console.log(`${'scenario'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'µs CPU/req'.padStart(11)} ${'errors'.padStart(7)}`);
   for (const r of rows) {
-    if (!r.m) {
+    if (r.runs.length === 0) {
       console.log(`${r.name.padEnd(34)} ${r.note}`);
       continue;
     }
-    const ratio = `${((100 * r.m.rps) / ceiling).toFixed(0)}%`;
-    console.log(`${r.name.padEnd(34)} ${r.m.rps.toFixed(0).padStart(9)} ${r.m.p50.toFixed(2).padStart(7)} ${r.m.p99.toFixed(2).padStart(7)} ${ratio.padStart(7)} ${String(r.m.errors).padStart(7)}`);
+    const m = summary(r.runs);
+    const ratio = `${((100 * m.rps) / ceiling).toFixed(0)}%`;
+    console.log(`${r.name.padEnd(34)} ${m.rps.toFixed(0).padStart(9)} ${m.p50.toFixed(2).padStart(7)} ${m.p99.toFixed(2).padStart(7)} ${ratio.padStart(7)} ${(Number.isNaN(m.cpuUs) ? '-' : m.cpuUs.toFixed(1)).padStart(11)} ${String(m.errors).padStart(7)}`);
+  }
+  if (o.runs > 1) {
+    console.log('');
+    console.log(`req/s of each run: ${rows.filter((r) => r.runs.length).map((r) => `${r.name.slice(0, 3)} ${r.runs.map((m) => m.rps.toFixed(0)).join(' ')}`).join('; ')}`);
   }
   console.log('');
   for (const n of notes) console.log(n);
-  const d = rows.find((r) => r.name.startsWith('(d)'))?.m;
-  if (d) {
+  if (postgres.runs.length > 0) {
+    const d = summary(postgres.runs);
     const okRatio = d.rps / ceiling >= 0.4;
     const okP99 = d.p99 < 20;
     console.log(`target (d) ≥ 40% of (a) and p99 < 20 ms: ${okRatio && okP99 ? 'met' : 'NOT met'} (${((100 * d.rps) / ceiling).toFixed(0)}%, p99 ${d.p99.toFixed(2)} ms)`);

@@ -36,6 +36,13 @@ export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   async close(): Promise<void> {}
 }
 
+/**
+ * Fewest entries worth a batch of their own beside one in flight: below it
+ * they wait for that one to commit and join the next, so that a trickle of
+ * appends does not cost a transaction each.
+ */
+const PIPELINED_BATCH = 8;
+
 export interface GroupCommitOptions {
   /** Most entries per transaction (default 512). */
   maxBatch?: number;
@@ -119,7 +126,9 @@ export class GroupCommitter<Row extends ChainRow> {
   /** Up to `maxInFlight` batches at a time: the next one gathers while these commit. */
   private pump(): void {
     if (this.queue.length === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) this.start(this.queue.splice(0, this.maxBatch));
+    while (this.queue.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.queue.length >= PIPELINED_BATCH))) {
+      this.start(this.queue.splice(0, this.maxBatch));
+    }
   }
 
   private start(batch: Pending<Row>[]): void {

@@ -40,6 +40,8 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   private lockedBatches = 0;
   /** Batches out at the writer thread. */
   private atThread = 0;
+  /** The lock-first batch out now, if any. */
+  private locking: Promise<unknown> | undefined;
   private readonly thread: WorkerClient<Omit<PgWriteRequest, 'id'>, PgWriteReply>;
 
   constructor(private readonly db: Database, private readonly spec: ChainSpec<Row>, settings: PostgresSettings) {
@@ -48,6 +50,9 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   }
 
   async write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
+    // Not beside a lock-first batch: it moves the head, and this one would miss
+    // it. Wait for it (it holds the head's lock anyway), then go the cheap way.
+    while (this.locking) await this.locking.catch(() => undefined);
     try {
       if ((this.head || this.atThread > 0) && this.lockedBatches === 0) {
         // With a batch already out, this one chains onto whatever that one writes.
@@ -65,12 +70,18 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
         this.lockedBatches = LOCKED_AFTER_MISS;
       }
       if (this.lockedBatches > 0) this.lockedBatches--;
-      return this.wrote(await this.db.knex.transaction(async (trx) => {
+      const locked = this.db.knex.transaction(async (trx) => {
         const head = await lockHead(trx, this.db, this.spec.ledger);
         const rows = chainRows(this.spec, head, entries);
         if (!(await run(trx, this.spec, head, rows))) throw new Error(`the head of ledger "${this.spec.ledger}" moved while locked`);
         return rows;
-      }));
+      });
+      this.locking = locked;
+      try {
+        return this.wrote(await locked);
+      } finally {
+        if (this.locking === locked) this.locking = undefined;
+      }
     } catch (err) {
       // The outcome may be unknown (a connection lost during COMMIT): read the head again next time.
       this.head = undefined;

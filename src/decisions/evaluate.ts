@@ -56,11 +56,20 @@ export class DecisionEvalError extends Error {
 
 const hrnow = () => process.hrtime.bigint();
 
+/** The ISO text of the last millisecond asked for, up to the milliseconds: many decisions share one. */
+let lastMs = -1;
+let lastIso = '';
+
 /** Wall clock to the microsecond, as a ledger timestamp and as nanoseconds for `time.now_ns`. */
 function clock(): { timestamp: string; ns: bigint } {
   const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
   const ms = Math.floor(us / 1000);
-  const timestamp = new Date(ms).toISOString().replace(/Z$/, String(us % 1000).padStart(3, '0') + '000Z');
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString().slice(0, -1); // without the Z
+  }
+  const micros = us % 1000;
+  const timestamp = `${lastIso}${micros < 10 ? '00' : micros < 100 ? '0' : ''}${micros}000Z`;
   return { timestamp, ns: BigInt(us) * 1000n };
 }
 
@@ -71,15 +80,25 @@ export function timestampNs(ts: string): bigint {
   return BigInt(Math.floor(whole / 1000)) * 1_000_000_000n + BigInt(m ? m[2] : '0');
 }
 
-/** The engine's reference for a slash path whose segments are decoded ("a b/c" → "/a%20b/c"). */
-function engineRef(path: string): string {
-  return '/' + path.split('/').map(encodeURIComponent).join('/');
+/** Derived forms of the paths callers use, remembered (a bounded number of them). */
+function memo(f: (path: string) => string): (path: string) => string {
+  const seen = new Map<string, string>();
+  return (path) => {
+    let v = seen.get(path);
+    if (v === undefined) {
+      v = f(path);
+      if (seen.size >= 1000) seen.clear();
+      seen.set(path, v);
+    }
+    return v;
+  };
 }
 
+/** The engine's reference for a slash path whose segments are decoded ("a b/c" → "/a%20b/c"). */
+const engineRef = memo((path) => '/' + path.split('/').map(encodeURIComponent).join('/'));
+
 /** `data.a.b` for the path "a/b" (the key used for rule metadata). */
-function dataRef(path: string): string {
-  return path === '' ? 'data' : 'data.' + path.split('/').join('.');
-}
+const dataRef = memo((path) => (path === '' ? 'data' : 'data.' + path.split('/').join('.')));
 
 export interface EvaluatorOptions {
   /**
@@ -139,7 +158,8 @@ export class DecisionEvaluator {
     }
     const evalNs = Number(hrnow() - evalStart);
 
-    const inputJson = req.input === undefined ? undefined : (toJSON(req.input) as Json);
+    // The input as JSON is for the record and the mask only.
+    const inputJson = req.input === undefined || (!this.ledger && !snapshot.hasMask) ? undefined : (toJSON(req.input) as Json);
     let resultJson = result === undefined ? undefined : (toJSON(result) as Json);
     const points = failure ? [] : firedEnforcementPoints(snapshot, req.path, resultJson);
     let outcome = failure ? 'error' : deriveOutcome(resultJson);

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { migrateLatest } from '../../src/db/index.js';
-import { DecisionLedger, canonicalJson, verifyLedger } from '../../src/decisions/index.js';
+import { DecisionLedger, LedgerError, canonicalJson, verifyLedger } from '../../src/decisions/index.js';
 import { DECISIONS, toDecisionRow, type DecisionRow } from '../../src/decisions/record.js';
 import { forEachBackend } from '../db/backends.js';
 import { decision, resetLedgers } from './fixtures.js';
@@ -92,6 +92,29 @@ forEachBackend('ledger writers', (get) => {
       await plain.close();
     }
     expect(await verifyLedger(get().db)).to.include({ ok: true, checked: 3 });
+  });
+
+  it('fail closed while the table is gone, and carry on after it is back', async () => {
+    const db = get().db;
+    const ledger = new DecisionLedger(db);
+    try {
+      await ledger.commit(decision(1)); // the writer now knows the head and takes its fast path
+      await db.knex.schema.renameTable('decisions', 'decisions_away');
+      try {
+        const results = await Promise.allSettled([1, 2, 3].map((i) => ledger.commit(decision(10 + i))));
+        for (const r of results) {
+          expect(r.status).to.equal('rejected');
+          expect((r as PromiseRejectedResult).reason).to.be.instanceOf(LedgerError);
+          expect(((r as PromiseRejectedResult).reason as LedgerError).code).to.equal('ledger_unavailable');
+        }
+      } finally {
+        await db.knex.schema.renameTable('decisions_away', 'decisions');
+      }
+      expect((await ledger.commit(decision(2))).seq).to.equal(2);
+    } finally {
+      await ledger.close();
+    }
+    expect(await verifyLedger(db)).to.include({ ok: true, checked: 2 });
   });
 
   it('answers commit with the place in the chain, as append does', async () => {

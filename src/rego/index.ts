@@ -17,3 +17,4 @@ export { BUILTINS } from './builtins/index.js';
 export { runTests, type TestResult, type TestRun, type CoverageReport } from './tester.js';
 export { findCaseFiles, loadCases, runCase, runConformance, type CaseOutcome, type ConformanceSummary, type SkipEntry } from './conformance.js';
 export { groundValue } from './compile/codegen.js';
+export { ruleGroundPath } from './compile/tree.js';

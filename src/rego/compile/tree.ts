@@ -88,18 +88,27 @@ function kindOf(rule: Rule, ground: boolean): RuleKind {
 }
 
 /** Places a module's rules in the tree; reports conflicting kinds. */
+/**
+ * The constant part of a rule's path under `data` (package + head ref up to
+ * the first non-string element), and how many head-ref elements it used.
+ */
+export function ruleGroundPath(packagePath: readonly string[], rule: Rule): { path: string[]; used: number } {
+  const ref = rule.head.ref;
+  const path = [...packagePath];
+  let i = 0;
+  for (; i < ref.length; i++) {
+    const t = ref[i];
+    if (i === 0 && t.type === 'var') path.push(t.name);
+    else if (t.type === 'scalar' && typeof t.value === 'string') path.push(t.value);
+    else break;
+  }
+  return { path, used: i };
+}
+
 export function placeRules(root: DocNode, env: ModuleEnv, rules: readonly Rule[], errors: RegoError[]): void {
   for (const rule of rules) {
-    const ref = rule.head.ref;
-    const path = [...env.packagePath];
-    let i = 0;
-    for (; i < ref.length; i++) {
-      const t = ref[i];
-      if (i === 0 && t.type === 'var') path.push(t.name);
-      else if (t.type === 'scalar' && typeof t.value === 'string') path.push(t.value);
-      else break;
-    }
-    const dynamicRef = ref.slice(i);
+    const { path, used } = ruleGroundPath(env.packagePath, rule);
+    const dynamicRef = rule.head.ref.slice(used);
     // A multi-value rule under a dynamic ref builds an object whose leaves are sets.
     const kind = rule.head.kind === 'multi' && dynamicRef.length > 0 ? 'object' : kindOf(rule, dynamicRef.length === 0);
     if (kind === 'function' && dynamicRef.length > 0) {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine, RegoError, RObject, stringifyJSON, type Value } from '../../rego/index.js';
+import { Engine, RegoError, RObject, ruleGroundPath, stringifyJSON, type Value } from '../../rego/index.js';
 import type { PolicySnapshot } from '../../policy/snapshot.js';
 
 // dist/src/server/auth → the package root.
@@ -107,12 +107,7 @@ function computeKind(snapshot: PolicySnapshot, path: string): TargetKind {
   let above = false;
   for (const m of snapshot.modules) {
     for (const r of m.rules) {
-      const rulePath = [...m.package];
-      for (const t of r.head.ref) {
-        if (t.type === 'var' && rulePath.length === m.package.length) rulePath.push(t.name);
-        else if (t.type === 'scalar' && typeof t.value === 'string') rulePath.push(t.value);
-        else break;
-      }
+      const rulePath = ruleGroundPath(m.package, r).path;
       if (rulePath.length <= segs.length && rulePath.every((p, i) => p === segs[i])) return 'rule';
       if (segs.every((s, i) => s === rulePath[i])) above = true;
     }

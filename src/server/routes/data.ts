@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
-import { RObject, stringifyJSON, fromJSON, type Value } from '../../rego/index.js';
+import { RObject, ruleGroundPath, stringifyJSON, fromJSON, type Value } from '../../rego/index.js';
 import { DecisionEvalError, type Decision } from '../../decisions/evaluate.js';
 import { isLedgerError } from '../../decisions/index.js';
 import type { PolicySnapshot } from '../../policy/snapshot.js';
@@ -117,12 +117,7 @@ function undefinedDocument(snapshot: PolicySnapshot, path: string): HttpError {
 function documentExists(snapshot: PolicySnapshot, segs: string[]): boolean {
   for (const m of snapshot.modules) {
     for (const r of m.rules) {
-      const rulePath = [...m.package];
-      for (const t of r.head.ref) {
-        if (t.type === 'var' && rulePath.length === m.package.length) rulePath.push(t.name);
-        else if (t.type === 'scalar' && typeof t.value === 'string') rulePath.push(t.value);
-        else break;
-      }
+      const rulePath = ruleGroundPath(m.package, r).path;
       const n = Math.min(rulePath.length, segs.length);
       if (rulePath.slice(0, n).every((p, i) => p === segs[i])) return true;
     }

@@ -227,14 +227,12 @@ export class PreparedQuery {
         location: e.loc,
       }));
       out.push({ expressions, bindings });
-      if (out.length > c.budget.maxCollectionSize) throw new EvalError('eval_limit_error', 'too many query results', e0(body));
+      if (out.length > c.budget.maxCollectionSize) throw new EvalError('eval_limit_error', 'too many query results', body[0]?.loc);
       return false;
     }));
     return out;
   }
 }
-
-function e0(body: { loc: Location }[]): Location | undefined { return body[0]?.loc; }
 
 function exprText(query: string, loc: Location): string {
   const lines = query.split('\n');

@@ -128,13 +128,8 @@ const MEMBER_KEY = 'internal.member_3';
 // ---------------------------------------------------------------------------
 // Parser internals
 
-interface HeadInfo {
-  ref: Term[];
-  args?: Term[];
-  key?: Term;
-  value?: Term;
-  assign: boolean;
-  loc: Location;
+/** A rule head as written, before its kind is decided. */
+interface HeadInfo extends Omit<RuleHead, 'kind'> {
   usesContains: boolean;
   /** No value was written (`p if …`, `f(x) if …`); it defaults to true. */
   generatedValue: boolean;

@@ -130,8 +130,7 @@ function canonicalText(v: Value): string {
     default:
       if (v === null) return 'null';
       if (Array.isArray(v)) return '[' + v.map(canonicalText).join(',') + ']';
-      if (v instanceof RObject || v instanceof RSet) return v.canonical();
-      return '<>';
+      return v.canonical();
   }
 }
 

@@ -150,27 +150,23 @@ export interface Reply {
 }
 
 export async function post(base: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  const r = await fetch(base + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...authHeader(base), ...headers } });
+  return reply(await fetch(base + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/json', ...authHeader(base), ...headers } }));
+}
+
+/** The status, headers, text and (when it is JSON) parsed body of a response. */
+async function reply(r: Response): Promise<Reply> {
   const text = await r.text();
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    // not JSON: tests look at `text`
+    // not JSON (Prometheus text, errors as text): tests look at `text`
   }
   return { status: r.status, body: parsed, text, headers: r.headers };
 }
 
 export async function get(base: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const r = await fetch(base + path, { headers: { ...authHeader(base), ...headers } });
-  const text = await r.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Prometheus text
-  }
-  return { status: r.status, body: parsed, text, headers: r.headers };
+  return reply(await fetch(base + path, { headers: { ...authHeader(base), ...headers } }));
 }
 
 /** An input the fixture access policy allows (tenant t1, viewer reading, MFA in production). */

@@ -16,7 +16,7 @@ import { forEachMember, navData, navValue, nodeValue, type Step } from '../eval/
 import { callFunction, evalRuleSet } from '../eval/rules.js';
 import type { Cont, Frame, GenFn, Goal, PatFn, ValueFn } from '../eval/types.js';
 import { RObject, RSet, compare, equals, stringifyJSON, type Value } from '../value.js';
-import { collectVars, Scope, type Resolved } from './scope.js';
+import { collectVars, forEachVar, Scope, type Resolved } from './scope.js';
 import type { DocNode, RuleSet } from './tree.js';
 import { checkBuiltinArgs } from './typecheck.js';
 
@@ -427,27 +427,7 @@ function refGen(t: RefTerm, cx: CompileContext, B: Bound): GenFn {
 }
 
 function hasUnboundVars(t: Term, cx: CompileContext, B: Bound): boolean {
-  const names = new Set<string>();
-  collectVars(t, names);
-  if (names.size === 0) return false;
-  const vars: VarTerm[] = [];
-  collectVarTerms(t, vars);
-  return vars.some((v) => {
-    const r = cx.scope.resolve(v);
-    return r.kind === 'local' && !B.has(r.slot);
-  });
-}
-
-function collectVarTerms(t: Term, out: VarTerm[]): void {
-  switch (t.type) {
-    case 'var': out.push(t); break;
-    case 'ref': collectVarTerms(t.head, out); for (const p of t.path) collectVarTerms(p, out); break;
-    case 'array':
-    case 'set': for (const x of t.items) collectVarTerms(x, out); break;
-    case 'object': for (const [k, v] of t.entries) { collectVarTerms(k, out); collectVarTerms(v, out); } break;
-    case 'call': for (const a of t.args) collectVarTerms(a, out); break;
-    default: break;
-  }
+  return unboundVars(t, cx, B).length > 0;
 }
 
 /** A term as a generator of values; binds variables in reference paths and call outputs. */
@@ -462,7 +442,7 @@ export function genFn(t: Term, cx: CompileContext, B: Bound): GenFn {
 
 function unboundVars(t: Term, cx: CompileContext, B: Bound): VarTerm[] {
   const vars: VarTerm[] = [];
-  collectVarTerms(t, vars);
+  forEachVar(t, (v) => vars.push(v));
   return vars.filter((v) => { const r = cx.scope.resolve(v); return r.kind === 'local' && !B.has(r.slot); });
 }
 

@@ -95,15 +95,20 @@ export class Scope {
   }
 }
 
-/** Variable names mentioned in a term, outside nested comprehension bodies. */
-export function collectVars(t: Term, out: Set<string>): void {
+/** Visits every variable occurrence in a term, outside nested comprehension bodies. */
+export function forEachVar(t: Term, visit: (v: VarTerm) => void): void {
   switch (t.type) {
-    case 'var': out.add(t.name); break;
-    case 'ref': collectVars(t.head, out); for (const p of t.path) collectVars(p, out); break;
+    case 'var': visit(t); break;
+    case 'ref': forEachVar(t.head, visit); for (const p of t.path) forEachVar(p, visit); break;
     case 'array':
-    case 'set': for (const x of t.items) collectVars(x, out); break;
-    case 'object': for (const [k, v] of t.entries) { collectVars(k, out); collectVars(v, out); } break;
-    case 'call': for (const a of t.args) collectVars(a, out); break;
+    case 'set': for (const x of t.items) forEachVar(x, visit); break;
+    case 'object': for (const [k, v] of t.entries) { forEachVar(k, visit); forEachVar(v, visit); } break;
+    case 'call': for (const a of t.args) forEachVar(a, visit); break;
     default: break;
   }
+}
+
+/** Variable names mentioned in a term, outside nested comprehension bodies. */
+export function collectVars(t: Term, out: Set<string>): void {
+  forEachVar(t, (v) => out.add(v.name));
 }

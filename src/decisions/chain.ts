@@ -11,8 +11,8 @@
  * that inserts the entries (SELECT … FOR UPDATE or a compare-and-set UPDATE
  * on PostgreSQL; BEGIN IMMEDIATE or a write as the first statement on
  * SQLite), so several processes sharing one database still build one chain.
- * The writers themselves are in group-commit.ts, pg-writer.ts and
- * sqlite-writer.ts.
+ * The writers themselves are in group-commit.ts, pg-writer.ts,
+ * writer-thread.ts and sqlite-worker.ts.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';

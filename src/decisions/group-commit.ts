@@ -21,6 +21,13 @@ export interface ChainWriter<Row extends ChainRow> {
    * writer keeps them in order and the chain correct by itself.
    */
   readonly maxInFlight?: number;
+  /**
+   * Fewest entries worth a batch of their own beside one in flight (default
+   * 8): below it they wait for that one to commit and join the next, so that
+   * a trickle of appends does not cost a transaction each. A writer that
+   * merges waiting batches itself takes 1.
+   */
+  readonly minPipelinedBatch?: number;
   /** Releases what the writer holds (threads, connections). */
   close(): Promise<void>;
 }
@@ -36,11 +43,6 @@ export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   async close(): Promise<void> {}
 }
 
-/**
- * Fewest entries worth a batch of their own beside one in flight: below it
- * they wait for that one to commit and join the next, so that a trickle of
- * appends does not cost a transaction each.
- */
 const PIPELINED_BATCH = 8;
 
 export interface GroupCommitOptions {
@@ -79,6 +81,7 @@ export class GroupCommitter<Row extends ChainRow> {
   private readonly maxBatch: number;
   private readonly maxQueue: number;
   private readonly maxInFlight: number;
+  private readonly minPipelinedBatch: number;
   readonly stats: GroupCommitStats = {
     transactions: 0, records: 0, failedTransactions: 0, largestBatch: 0, queueDepth: 0, lastCommitMillis: 0, totalCommitMillis: 0,
   };
@@ -92,6 +95,7 @@ export class GroupCommitter<Row extends ChainRow> {
     this.maxBatch = Math.max(1, options.maxBatch ?? 512);
     this.maxQueue = Math.max(1, options.maxQueue ?? 20000);
     this.maxInFlight = Math.max(1, writer.maxInFlight ?? 1);
+    this.minPipelinedBatch = Math.max(1, writer.minPipelinedBatch ?? PIPELINED_BATCH);
   }
 
   append(entry: Unchained<Row>): Promise<Row> {
@@ -126,7 +130,7 @@ export class GroupCommitter<Row extends ChainRow> {
   /** Up to `maxInFlight` batches at a time: the next one gathers while these commit. */
   private pump(): void {
     if (this.queue.length === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
-    while (this.queue.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.queue.length >= PIPELINED_BATCH))) {
+    while (this.queue.length > 0 && (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.queue.length >= this.minPipelinedBatch))) {
       this.start(this.queue.splice(0, this.maxBatch));
     }
   }

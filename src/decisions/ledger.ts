@@ -5,8 +5,9 @@ import { LedgerUnavailableError } from './errors.js';
 import { GroupCommitter, KnexChainWriter, type ChainWriter, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';
 import { PgChainWriter } from './pg-writer.js';
 import { DECISIONS, fromDecisionRow, toDecisionRow, type AppendedRecord, type DecisionInput, type DecisionRecord, type DecisionRow } from './record.js';
-import { SqliteThreadWriter } from './sqlite-writer.js';
+import type { SqliteWorkerData } from './sqlite-worker.js';
 import { toLedgerTimestamp } from './time.js';
+import { ThreadChainWriter } from './writer-thread.js';
 
 export interface DecisionLedgerOptions extends GroupCommitOptions {
   /**
@@ -26,8 +27,11 @@ export interface LedgerReceipt {
 
 /** The writer for `db`: the cheapest one that keeps the chain's guarantees there. */
 export function chainWriter<Row extends DecisionRow>(db: Database, spec: ChainSpec<Row>, kind: 'auto' | 'transaction' = 'auto'): ChainWriter<Row> {
-  if (kind === 'auto' && db.postgres) return new PgChainWriter(db, spec, db.postgres);
-  if (kind === 'auto' && db.sqliteFile) return new SqliteThreadWriter(spec, db.sqliteFile);
+  if (kind === 'auto' && db.postgres) return new PgChainWriter(db.postgres, spec);
+  if (kind === 'auto' && db.sqliteFile) {
+    const data: SqliteWorkerData = { ...db.sqliteFile, ledger: spec.ledger };
+    return new ThreadChainWriter(new URL('./sqlite-worker.js', import.meta.url), data);
+  }
   return new KnexChainWriter(db, spec);
 }
 

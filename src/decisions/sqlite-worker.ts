@@ -7,16 +7,15 @@
  * (off the main thread), inserted with prepared statements, the head moved.
  * Several processes on one file serialise on that lock as before.
  *
- * Protocol: the main thread posts `{ id, entries }` (entries as JSON text);
- * the thread answers `{ id, ok: true, seq, prev, hashes }` — the first seq,
- * the hash it chained onto and each entry's hash — or `{ id, ok: false,
- * message, code }`. `{ close: true }` closes the connection and ends the thread.
+ * Batches that arrive while one is written are merged into the next
+ * transaction (the protocol and the loop are in writer-thread.ts).
  */
 import { createRequire } from 'node:module';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { configureSqlite } from '../db/sqlite.js';
 import { GENESIS_HASH, chainRows, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
 import { DECISIONS } from './record.js';
+import { serveWriteRequests } from './writer-thread.js';
 
 export interface SqliteWorkerData {
   filename: string;
@@ -24,15 +23,6 @@ export interface SqliteWorkerData {
   /** Which chain this thread writes (a key of SPECS). */
   ledger: string;
 }
-
-export interface WriteRequest {
-  id: number;
-  entries: string;
-}
-
-export type WriteReply =
-  | { id: number; ok: true; seq: number; prev: string; hashes: string[] }
-  | { id: number; ok: false; message: string; code?: string };
 
 interface Statement {
   run(...params: unknown[]): unknown;
@@ -90,7 +80,7 @@ function prepare(): Prepared {
   return p;
 }
 
-function write(entries: ReadonlyArray<Unchained<ChainRow>>): { seq: number; prev: string; hashes: string[] } {
+function write(entries: ReadonlyArray<Unchained<ChainRow>>): ChainRow[] {
   const p = (prepared ??= prepare());
   p.begin.run();
   try {
@@ -108,7 +98,7 @@ function write(entries: ReadonlyArray<Unchained<ChainRow>>): { seq: number; prev
     const last = rows[rows.length - 1];
     p.moveHead.run(last.seq, last.hash, now, spec.ledger);
     p.commit.run();
-    return { seq: rows[0].seq, prev: rows[0].prev_hash, hashes: rows.map((r) => r.hash) };
+    return rows;
   } catch (err) {
     try {
       if (conn.inTransaction) p.rollback.run();
@@ -121,18 +111,7 @@ function write(entries: ReadonlyArray<Unchained<ChainRow>>): { seq: number; prev
   }
 }
 
-parentPort?.on('message', (req: WriteRequest | { id: 0; close: true }) => {
-  if ('close' in req) {
-    conn.close();
-    parentPort?.close();
-    return;
-  }
-  let reply: WriteReply;
-  try {
-    reply = { id: req.id, ok: true, ...write(JSON.parse(req.entries) as Array<Unchained<ChainRow>>) };
-  } catch (err) {
-    const e = err as { message?: unknown; code?: unknown };
-    reply = { id: req.id, ok: false, message: String(e.message ?? err), code: typeof e.code === 'string' ? e.code : undefined };
-  }
-  parentPort?.postMessage(reply);
+serveWriteRequests({
+  write,
+  close: () => conn.close(),
 });

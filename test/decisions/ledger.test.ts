@@ -278,13 +278,12 @@ forEachBackend('decision ledger', (get, backend) => {
 
     if (backend.name === 'PostgreSQL') {
       it('rejects with ledger_unavailable when the server does not answer', async () => {
-        const warnings: string[] = [];
-        const db = await openDatabase('postgres://postgres@127.0.0.1:1/nowhere', { timeoutMs: 1000, log: (_level, m) => warnings.push(m) });
+        const db = await openDatabase('postgres://postgres@127.0.0.1:1/nowhere', { timeoutMs: 1000, log: () => undefined });
         const l = new DecisionLedger(db);
         try {
           const err = await expectLedgerError(l.append(decision(1)), 'ledger_unavailable');
-          expect(err.message).to.match(/could not be written/);
-          expect(warnings.join('\n')).to.match(/ECONNREFUSED/);
+          // The reason reaches the operator in the error itself.
+          expect(err.message).to.match(/could not be written: .*ECONNREFUSED/);
         } finally {
           await l.close();
           await db.close();

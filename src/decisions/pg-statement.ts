@@ -52,23 +52,55 @@ export interface BoundStatement {
   values: unknown[];
 }
 
+/** The two forms of the statement for one connection's column types: without and with index rows. */
+export interface BatchStatements {
+  rows: string;
+  links: string | undefined;
+}
+
+export function batchStatements<Row extends ChainRow>(spec: ChainSpec<Row>, types: { rows: ColumnTypes; links?: ColumnTypes }): BatchStatements {
+  return {
+    rows: batchStatement(spec, types.rows, undefined, false),
+    links: spec.links && types.links ? batchStatement(spec, types.rows, types.links, true) : undefined,
+  };
+}
+
 /** The statement and its parameters for `rows`, chained onto `head`. */
 export function bindBatch<Row extends ChainRow>(
   spec: ChainSpec<Row>,
-  types: { rows: ColumnTypes; links?: ColumnTypes },
+  statements: BatchStatements,
   head: ChainHead,
   rows: readonly Row[],
   now: string,
 ): BoundStatement {
   const last = rows[rows.length - 1];
   const values: unknown[] = [last.seq, last.hash, now, spec.ledger, head.seq, head.hash];
-  for (const c of spec.columns) values.push(rows.map((r) => r[c] ?? null));
+  for (const c of spec.columns) values.push(arrayLiteral(rows, c));
   const links = spec.links ? linkRows(spec.links, rows) : [];
-  const withLinks = links.length > 0;
-  if (withLinks && spec.links) for (const c of spec.links.columns) values.push(links.map((l) => l[c]));
-  return {
-    name: `attest_chain_${spec.ledger}_${withLinks ? 'links' : 'rows'}`,
-    text: batchStatement(spec, types.rows, types.links, withLinks),
-    values,
-  };
+  if (links.length > 0 && spec.links && statements.links !== undefined) {
+    for (const c of spec.links.columns) values.push(arrayLiteral(links, c));
+    return { name: `attest_chain_${spec.ledger}_links`, text: statements.links, values };
+  }
+  return { name: `attest_chain_${spec.ledger}_rows`, text: statements.rows, values };
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * One column of the rows as PostgreSQL array text (`{"a","b",NULL}`), written
+ * here rather than by the driver: every element is quoted, so only `"` and
+ * `\` need escaping, and most values have neither.
+ */
+export function arrayLiteral<T extends object>(rows: readonly T[], column: keyof T): string {
+  let out = '{';
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][column] as unknown;
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else {
+      const text = String(v);
+      out += '"' + (NEEDS_ESCAPE.test(text) ? text.replace(/["\\]/g, '\\$&') : text) + '"';
+    }
+  }
+  return out + '}';
 }

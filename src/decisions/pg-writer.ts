@@ -28,15 +28,19 @@ import pg from 'pg';
 import type { PostgresSettings } from '../db/index.js';
 import { GENESIS_HASH, chainRows, type ChainHead, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
 import type { ChainWriter } from './group-commit.js';
-import { COLUMN_TYPES_QUERY, bindBatch, type ColumnTypes } from './pg-statement.js';
+import { COLUMN_TYPES_QUERY, batchStatements, bindBatch, type BatchStatements, type ColumnTypes } from './pg-statement.js';
 
 /** After the head moved under us, lock first for this many batches before trying the cheap way again. */
 const LOCKED_AFTER_MISS = 8;
 
+/** The writer's connection, with the batch statement built for the column types it found. */
+interface Connection {
+  client: pg.Client;
+  statements: BatchStatements;
+}
+
 export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
-  private client: pg.Client | undefined;
-  /** The column types of the ledger's tables, read with each new connection. */
-  private types: { rows: ColumnTypes; links?: ColumnTypes } = { rows: new Map() };
+  private conn: Connection | undefined;
   /** The head this writer wrote last; undefined when unknown. */
   private head: ChainHead | undefined;
   private lockedBatches = 0;
@@ -45,34 +49,34 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
 
   /** Chains the entries (in place) and commits them; resolves with the rows after COMMIT. */
   async write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
-    const c = await this.connection();
+    const conn = await this.connection();
     try {
       if (this.head && this.lockedBatches === 0) {
         const rows = chainRows(this.spec, this.head, entries);
-        const result = await c.query<{ n: number }>(bindBatch(this.spec, this.types, this.head, rows, new Date().toISOString()));
+        const result = await conn.client.query<{ n: number }>(bindBatch(this.spec, conn.statements, this.head, rows, new Date().toISOString()));
         if (result.rows[0]?.n === 1) return this.wrote(rows);
         this.lockedBatches = LOCKED_AFTER_MISS;
       }
       if (this.lockedBatches > 0) this.lockedBatches--;
-      return this.wrote(await this.writeLocked(c, entries));
+      return this.wrote(await this.writeLocked(conn, entries));
     } catch (err) {
       // The outcome may be unknown (a connection lost during COMMIT): read the head again next time.
       this.head = undefined;
       // A server's error (it has an SQLSTATE) leaves the connection usable; anything else may not.
       const code = (err as { code?: unknown }).code;
-      if (!(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) && this.client === c) {
-        this.client = undefined;
-        void c.end().catch(() => undefined);
+      if (!(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) && this.conn === conn) {
+        this.conn = undefined;
+        void conn.client.end().catch(() => undefined);
       }
       throw err;
     }
   }
 
   async close(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
     this.head = undefined;
-    await c?.end().catch(() => undefined);
+    await conn?.client.end().catch(() => undefined);
   }
 
   private wrote(rows: Row[]): Row[] {
@@ -82,12 +86,12 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   }
 
   /** The batch in a transaction that locks the head first and chains onto what it read. */
-  private async writeLocked(c: pg.Client, entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
+  private async writeLocked({ client: c, statements }: Connection, entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
     await c.query('BEGIN');
     try {
       const locked = await this.lockHead(c);
       const rows = chainRows(this.spec, locked, entries);
-      const result = await c.query<{ n: number }>(bindBatch(this.spec, this.types, locked, rows, new Date().toISOString()));
+      const result = await c.query<{ n: number }>(bindBatch(this.spec, statements, locked, rows, new Date().toISOString()));
       if (result.rows[0]?.n !== 1) throw new Error(`the head of ledger "${this.spec.ledger}" moved while locked`);
       await c.query('COMMIT');
       return rows;
@@ -111,24 +115,28 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
     throw new Error(`ledger head for "${ledger}" could not be created`);
   }
 
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
+  private async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
     const s = this.settings;
-    const c = new pg.Client({ connectionString: s.connectionString, connectionTimeoutMillis: s.timeoutMs, statement_timeout: s.statementTimeoutMs });
-    c.on('error', () => {
-      if (this.client === c) this.client = undefined;
+    const client = new pg.Client({ connectionString: s.connectionString, connectionTimeoutMillis: s.timeoutMs, statement_timeout: s.statementTimeoutMs });
+    const conn: Connection = { client, statements: { rows: '', links: undefined } };
+    client.on('error', () => {
+      if (this.conn === conn) this.conn = undefined;
     });
-    await c.connect();
+    await client.connect();
     try {
-      if (s.schema) await c.query(`SET search_path TO "${s.schema.replace(/"/g, '""')}"`);
+      if (s.schema) await client.query(`SET search_path TO "${s.schema.replace(/"/g, '""')}"`);
       const links = this.spec.links;
-      this.types = { rows: await columnTypes(c, this.spec.table), links: links ? await columnTypes(c, links.table) : undefined };
+      conn.statements = batchStatements(this.spec, {
+        rows: await columnTypes(client, this.spec.table),
+        links: links ? await columnTypes(client, links.table) : undefined,
+      });
     } catch (err) {
-      await c.end().catch(() => undefined);
+      await client.end().catch(() => undefined);
       throw err;
     }
-    this.client = c;
-    return c;
+    this.conn = conn;
+    return conn;
   }
 }
 

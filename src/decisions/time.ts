@@ -8,11 +8,19 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Z
 /** A timestamp already in ledger form (nine digits, Z); still checked to be a real date below. */
 const LEDGER_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
 
+/** The date-and-second part of the last ledger-form timestamp found valid (decisions come many per second). */
+let lastValidSecond = '';
+
 export function toLedgerTimestamp(t: string | Date | number): string {
   if (typeof t === 'string' && LEDGER_FORM.test(t)) {
     // The common case (the server's own clock): valid when the date part survives a round trip.
-    const whole = new Date(`${t.slice(0, 19)}Z`);
-    if (!Number.isNaN(whole.getTime()) && whole.toISOString().slice(0, 19) === t.slice(0, 19)) return t;
+    const second = t.slice(0, 19);
+    if (second === lastValidSecond) return t;
+    const whole = new Date(`${second}Z`);
+    if (!Number.isNaN(whole.getTime()) && whole.toISOString().slice(0, 19) === second) {
+      lastValidSecond = second;
+      return t;
+    }
   }
   if (typeof t === 'number') t = new Date(t);
   if (t instanceof Date) {
@@ -23,7 +31,11 @@ export function toLedgerTimestamp(t: string | Date | number): string {
   if (!m) throw new RangeError(`invalid timestamp "${t}": use RFC 3339, e.g. 2025-01-31T12:00:00Z`);
   const frac = (m[3] ?? '').padEnd(9, '0');
   const whole = new Date(`${m[1]}T${m[2]}${m[4].toUpperCase()}`);
-  if (Number.isNaN(whole.getTime())) throw new RangeError(`invalid timestamp "${t}"`);
+  // JavaScript rolls a day that does not exist (February 30th) into the next month: refuse it instead.
+  const day = new Date(`${m[1]}T00:00:00Z`);
+  if (Number.isNaN(whole.getTime()) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
+    throw new RangeError(`invalid timestamp "${t}"`);
+  }
   return whole.toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
 }
 

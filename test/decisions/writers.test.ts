@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { migrateLatest } from '../../src/db/index.js';
-import { DecisionLedger, LedgerError, canonicalJson, verifyLedger } from '../../src/decisions/index.js';
+import { DecisionLedger, LedgerError, canonicalJson, getDecision, verifyLedger } from '../../src/decisions/index.js';
 import { DECISIONS, toDecisionRow, type DecisionRow } from '../../src/decisions/record.js';
 import { forEachBackend } from '../db/backends.js';
 import { decision, resetLedgers } from './fixtures.js';
@@ -62,6 +62,30 @@ forEachBackend('ledger writers', (get) => {
     expect(report).to.include({ ok: true, checked: 400 });
     const [{ n }] = (await get().db.knex('decision_enforcement_points').count({ n: '*' })) as Array<{ n: unknown }>;
     expect(Number(n)).to.equal(500); // 100 decisions with two points, 300 with one
+  });
+
+  it('store every text exactly as given, whatever characters it holds', async () => {
+    // The PostgreSQL writer sends columns as array literals: quotes, backslashes,
+    // braces, commas, the word NULL and empty strings must all come back unchanged.
+    const awkward = ['"', '\\', '{a,b}', 'NULL', '', ' spaced ', 'line\nbreak', 'tab\t', 'ünï "cödé" \\"', '\u2028', 'a,b', '{}'];
+    const ledger = new DecisionLedger(get().db);
+    const want = awkward.map((text, i) =>
+      decision(i, { input: { text, [text]: i }, caller: text, tenant: text === '' ? null : text, path: `p/${i}`, enforcement_points: [`ep.${i}`] }),
+    );
+    try {
+      await Promise.all(want.map((d) => ledger.commit(d)));
+    } finally {
+      await ledger.close();
+    }
+    for (const d of want) {
+      const got = await getDecision(get().db, d.decision_id);
+      expect(got, d.decision_id).to.not.equal(undefined);
+      expect(got?.input).to.deep.equal(d.input);
+      expect(got?.caller).to.equal(d.caller);
+      expect(got?.tenant).to.equal(d.tenant);
+      expect(got?.enforcement_points).to.deep.equal(d.enforcement_points);
+    }
+    expect(await verifyLedger(get().db)).to.include({ ok: true, checked: awkward.length });
   });
 
   it('chains onto the stored head when it moved behind the writer', async () => {

@@ -138,23 +138,38 @@ export class GroupCommitter<Row extends ChainRow> {
   private start(batch: Pending<Row>[]): void {
     this.stats.queueDepth = this.queue.length;
     this.inFlight++;
-    void this.commit(batch).finally(() => {
-      this.inFlight--;
-      // A turn of the event loop first, so that appends already on their way
-      // (callers answered by this commit, requests already read) join the next batch.
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.pump();
-      });
+    void this.commit(batch);
+  }
+
+  /**
+   * A batch left the database. Under load a full batch is waiting by now: it
+   * goes at once, before this batch's callers are answered (answering them
+   * takes a while, and the database would sit idle meanwhile). Anything
+   * smaller waits a turn of the event loop, so that appends already on their
+   * way (requests already read) join it.
+   */
+  private finished(): void {
+    this.inFlight--;
+    if (this.queue.length >= this.minPipelinedBatch) this.pump();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
     });
   }
 
   private async commit(batch: Pending<Row>[]): Promise<void> {
     const started = performance.now();
+    let rows: Row[] | undefined;
+    let failure: unknown;
     try {
-      const rows = await this.writer.write(batch.map((p) => p.entry));
+      rows = await this.writer.write(batch.map((p) => p.entry));
+    } catch (err) {
+      failure = err;
+    }
+    if (rows) {
+      this.finished();
       const millis = performance.now() - started;
       this.stats.transactions++;
       this.stats.records += rows.length;
@@ -163,16 +178,14 @@ export class GroupCommitter<Row extends ChainRow> {
       this.stats.totalCommitMillis += millis;
       this.options.onCommit?.(rows.length, millis);
       for (let i = 0; i < batch.length; i++) this.settle(batch[i], rows[i]);
-    } catch (err) {
-      this.stats.failedTransactions++;
-      if (isUniqueViolation(err)) {
-        const retry = await this.dropDuplicates(batch, err);
-        if (retry.length > 0 && retry.length < batch.length) return this.commit(retry);
-        for (const p of retry) this.settle(p, unavailable(err));
-        return;
-      }
-      for (const p of batch) this.settle(p, unavailable(err));
+      return;
     }
+    this.stats.failedTransactions++;
+    const retry = isUniqueViolation(failure) ? await this.dropDuplicates(batch, failure) : batch;
+    // The entries that were not duplicates go again, as the same batch still in flight.
+    if (retry.length > 0 && retry.length < batch.length) return this.commit(retry);
+    this.finished();
+    for (const p of retry) this.settle(p, unavailable(failure));
   }
 
   /** Rejects the entries whose id is already stored; returns the others. */

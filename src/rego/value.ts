@@ -140,6 +140,11 @@ function canonicalText(v: Value): string {
 /**
  * An object whose keys may be any Rego value. String keys (the JSON case) are
  * stored under themselves, so lookups from JSON input stay a single Map get.
+ *
+ * An object made by `fromJSON` from a plain JS object converts lazily: `get`
+ * converts (once) only the members a policy reads, and everything that needs
+ * all members (size aside) converts the rest first. A decision usually reads a
+ * handful of input fields, so most of the input is never copied.
  */
 export class RObject implements Iterable<[Value, Value]> {
   private readonly vals = new Map<string, Value>();
@@ -148,6 +153,20 @@ export class RObject implements Iterable<[Value, Value]> {
   private sorted: [Value, Value][] | undefined;
   /** Canonical text, kept once computed (objects are not changed after they are shared). */
   private canon: string | undefined;
+  /** Plain JS source whose members are not all converted yet (see `lazy`). */
+  private src: Record<string, unknown> | undefined;
+  /** Number of keys in `src` (the object's size while it is lazy); -1 until asked. */
+  private srcSize = -1;
+
+  /**
+   * An object over plain JS data, converted member by member on first read.
+   * `src` must not be changed afterwards (as with any Value, it is immutable once shared).
+   */
+  static lazy(src: Record<string, unknown>): RObject {
+    const o = new RObject();
+    o.src = src;
+    return o;
+  }
 
   /** @internal The canonical text behind keyOf. */
   canonical(): string {
@@ -165,16 +184,47 @@ export class RObject implements Iterable<[Value, Value]> {
     return o;
   }
 
-  get size(): number { return this.vals.size; }
+  get size(): number {
+    if (this.src === undefined) return this.vals.size;
+    if (this.srcSize < 0) this.srcSize = Object.keys(this.src).length;
+    return this.srcSize;
+  }
 
   get(key: Value): Value | undefined {
+    if (this.src !== undefined) return this.lazyGet(key);
     return this.vals.get(typeof key === 'string' && key.charCodeAt(0) !== 0 ? key : keyOf(key));
+  }
+
+  /** `get` while some members are unconverted: a plain string key converts just that member. */
+  private lazyGet(key: Value): Value | undefined {
+    if (typeof key !== 'string') return undefined; // a JS object has string keys only
+    if (key.charCodeAt(0) === 0) return this.materialize().vals.get(keyOf(key));
+    let v = this.vals.get(key);
+    if (v !== undefined) return v;
+    const src = this.src!;
+    if (!Object.prototype.hasOwnProperty.call(src, key)) return undefined;
+    v = fromJSON(src[key]);
+    this.vals.set(key, v);
+    return v;
+  }
+
+  /** Converts every member not converted yet (keeping those already handed out). */
+  private materialize(): this {
+    const src = this.src;
+    if (src === undefined) return this;
+    this.src = undefined;
+    for (const k of Object.keys(src)) {
+      if (k.charCodeAt(0) === 0) this.set(k, fromJSON(src[k]));
+      else if (!this.vals.has(k)) this.vals.set(k, fromJSON(src[k]));
+    }
+    return this;
   }
 
   has(key: Value): boolean { return this.get(key) !== undefined; }
 
   /** Mutates; only for building a new object before it is shared. */
   set(key: Value, value: Value): this {
+    this.materialize();
     const h = keyOf(key);
     if (typeof key !== 'string' || h !== key) (this.otherKeys ??= new Map()).set(h, key);
     this.vals.set(h, value);
@@ -185,6 +235,7 @@ export class RObject implements Iterable<[Value, Value]> {
 
   /** Mutates; only for building a new object before it is shared. */
   delete(key: Value): boolean {
+    this.materialize();
     const h = keyOf(key);
     this.otherKeys?.delete(h);
     this.sorted = undefined;
@@ -195,9 +246,17 @@ export class RObject implements Iterable<[Value, Value]> {
   /** Entries in OPA's key order. */
   entries(): [Value, Value][] {
     if (this.sorted === undefined) {
+      this.materialize();
       const out: [Value, Value][] = [];
-      for (const [h, v] of this.vals) out.push([this.otherKeys?.has(h) ? (this.otherKeys.get(h) as Value) : h, v]);
-      out.sort((a, b) => compare(a[0], b[0]));
+      const other = this.otherKeys;
+      if (other === undefined) {
+        // All keys are plain strings: OPA's order is code point order.
+        for (const [h, v] of this.vals) out.push([h, v]);
+        out.sort(compareStringKeys);
+      } else {
+        for (const [h, v] of this.vals) out.push([other.has(h) ? (other.get(h) as Value) : h, v]);
+        out.sort((a, b) => compare(a[0], b[0]));
+      }
       this.sorted = out;
     }
     return this.sorted;
@@ -210,11 +269,16 @@ export class RObject implements Iterable<[Value, Value]> {
 
   /** A shallow copy that can be mutated with `set`/`delete`. */
   clone(): RObject {
+    this.materialize();
     const o = new RObject();
     for (const [h, v] of this.vals) o.vals.set(h, v);
     if (this.otherKeys) o.otherKeys = new Map(this.otherKeys);
     return o;
   }
+}
+
+function compareStringKeys(a: [Value, Value], b: [Value, Value]): number {
+  return compareStrings(a[0] as string, b[0] as string);
 }
 
 // ---------------------------------------------------------------------------
@@ -334,7 +398,12 @@ function compareSequences(a: readonly Value[], b: readonly Value[]): number {
 /** Plain JSON-ish JS data as parsers give it. */
 export type JSONData = null | boolean | number | bigint | string | JSONData[] | { [key: string]: JSONData };
 
-/** Converts parsed JSON/YAML data (plain JS) into a Rego value. */
+/**
+ * Converts parsed JSON/YAML data (plain JS) into a Rego value. Objects convert
+ * lazily (see `RObject.lazy`) and arrays of scalars are used as they are, so
+ * `x` must not be changed afterwards; an unconvertible member (a function,
+ * `undefined`) raises its TypeError when it is first read.
+ */
 export function fromJSON(x: unknown): Value {
   switch (typeof x) {
     case 'string':
@@ -346,15 +415,22 @@ export function fromJSON(x: unknown): Value {
       return normalizeBig(x);
     case 'object': {
       if (x === null) return null;
-      if (Array.isArray(x)) return x.map(fromJSON);
+      if (Array.isArray(x)) return isScalarArray(x) ? (x as Value[]) : x.map(fromJSON);
       if (x instanceof RObject || x instanceof RSet) return x;
-      const o = new RObject();
-      for (const k of Object.keys(x)) o.set(k, fromJSON((x as Record<string, unknown>)[k]));
-      return o;
+      return RObject.lazy(x as Record<string, unknown>);
     }
     default:
       throw new TypeError(`cannot convert ${typeof x} to a Rego value`);
   }
+}
+
+/** True when every element is already a Value needing no conversion (no holes, no bigints). */
+function isScalarArray(xs: readonly unknown[]): boolean {
+  for (let i = 0; i < xs.length; i++) {
+    const t = typeof xs[i];
+    if (t !== 'string' && t !== 'number' && t !== 'boolean' && xs[i] !== null) return false;
+  }
+  return true;
 }
 
 /**

@@ -132,12 +132,11 @@ export class Engine {
   evalRef(ref: string, opts: EvalOptions = {}): Value | undefined {
     const target = this.resolveRef(ref);
     const c = this.context(opts);
-    return guardStack(() => {
-      if (target.steps.length === 0) return nodeValue(target.node, c);
-      let out: Value | undefined;
-      navData(target.node, target.steps, 0, [], c, (v) => { out = v; return true; });
-      return out;
-    });
+    try {
+      return target.steps.length === 0 ? nodeValue(target.node, c) : firstValue(target.node, target.steps, c);
+    } catch (e) {
+      throw stackLimitError(e);
+    }
   }
 
   /** The tree node a reference starts from, resolved once per policy and reference. */
@@ -172,30 +171,40 @@ export class Engine {
       input: opts.input,
       data: this.data,
       memo: new Array(this.compile().ruleSetCount),
-      cache: new Map(),
+      cache: undefined,
       builtin: new QueryBuiltinContext(strict, limits.maxCollectionSize, opts.nowNs),
       strict,
       budget: newBudget(limits),
       dataOverrides: undefined,
       fnOverrides: undefined,
-      print: opts.print ?? ((m) => process.stderr.write(m + '\n')),
+      print: opts.print,
       coverage: opts.coverage,
     };
   }
+}
+
+function firstValue(node: DocNode, steps: readonly Step[], c: EvalContext): Value | undefined {
+  let out: Value | undefined;
+  navData(node, steps, 0, [], c, (v) => { out = v; return true; });
+  return out;
 }
 
 /**
  * Values nested deeper than the call stack (hostile input) end evaluation with
  * a typed limit error rather than a RangeError escaping to the caller.
  */
+function stackLimitError(e: unknown): unknown {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new EvalError('eval_limit_error', 'evaluation exceeded the nesting limit (values or rules nested too deeply)');
+  }
+  return e;
+}
+
 function guardStack<T>(run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new EvalError('eval_limit_error', 'evaluation exceeded the nesting limit (values or rules nested too deeply)');
-    }
-    throw e;
+    throw stackLimitError(e);
   }
 }
 

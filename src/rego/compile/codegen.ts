@@ -753,7 +753,7 @@ function invokeWithOverrides(name: string, base: Invoke, loc: Location): Invoke 
 function withoutOverride(c: EvalContext, name: string): EvalContext {
   const fnOverrides = new Map(c.fnOverrides);
   fnOverrides.delete(name);
-  return { ...c, fnOverrides: fnOverrides.size ? fnOverrides : undefined, memo: [], cache: new Map() };
+  return { ...c, fnOverrides: fnOverrides.size ? fnOverrides : undefined, memo: [], cache: undefined };
 }
 
 function targetInvoke(target: FunctionTarget, loc: Location): Invoke {
@@ -989,7 +989,7 @@ function specialCall(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null 
     case 'print': {
       const args = t.args.map((a) => printArg(a, cx, B));
       return (f, c) => {
-        c.print(args.map((a) => a(f, c)).join(' '));
+        (c.print ?? printToStderr)(args.map((a) => a(f, c)).join(' '));
         return true;
       };
     }
@@ -1003,6 +1003,10 @@ function specialCall(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null 
     default:
       return undefined;
   }
+}
+
+function printToStderr(message: string): void {
+  process.stderr.write(message + '\n');
 }
 
 function itemsValueOrNull(items: readonly Term[], cx: CompileContext, B: Bound): (ValueFn | null)[] {
@@ -1193,7 +1197,7 @@ function withGoal(e: Expr, cx: CompileContext, B: Bound, inner: Goal): Goal {
       else if (applied.kind === 'data') dataOverrides = [...(dataOverrides ?? []), applied.override];
       else fnOverrides = new Map([...(fnOverrides ?? []), [applied.name, applied.override]]);
     }
-    const c2: EvalContext = { ...c, input, dataOverrides, fnOverrides, memo: [], cache: new Map() };
+    const c2: EvalContext = { ...c, input, dataOverrides, fnOverrides, memo: [], cache: undefined };
     return inner(f, c2, k);
   };
 }

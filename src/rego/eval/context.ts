@@ -47,14 +47,15 @@ export interface EvalContext {
   readonly data: Value;
   /** Memoised rule values for this query (and this `with` scope), by RuleSet.id. */
   readonly memo: (Value | typeof UNDEFINED | undefined)[];
-  /** Memoised values of package nodes (whole-package reads are rare; a Map is enough). */
-  readonly cache: Map<object, Value | typeof UNDEFINED>;
+  /** Memoised values of package nodes; made on the first whole-package read (rare). */
+  cache: Map<object, Value | typeof UNDEFINED> | undefined;
   readonly builtin: BuiltinContext;
   readonly strict: boolean;
   readonly budget: Budget;
   readonly dataOverrides: readonly DataOverride[] | undefined;
   readonly fnOverrides: ReadonlyMap<string, FunctionOverride> | undefined;
-  readonly print: (message: string) => void;
+  /** Where `print` goes; undefined means standard error. */
+  readonly print: ((message: string) => void) | undefined;
   /** `file:row` of every expression evaluated, when coverage is being collected. */
   readonly coverage: Set<string> | undefined;
 }

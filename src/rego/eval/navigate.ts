@@ -131,10 +131,11 @@ export function nodeValue(node: DocNode, c: EvalContext): Value | undefined {
   if (ov !== undefined) return ov === UNDEF_OVERRIDE ? undefined : ov;
   const rs = node.ruleSet;
   if (rs && node.children.size === 0) return rs.kind === 'function' ? undefined : evalRuleSet(rs, c);
-  const cached = c.cache.get(node);
+  const cache = (c.cache ??= new Map());
+  const cached = cache.get(node);
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
   const v = buildNodeObject(node, rs, c);
-  c.cache.set(node, v === undefined ? UNDEFINED : v);
+  cache.set(node, v === undefined ? UNDEFINED : v);
   return v;
 }
 

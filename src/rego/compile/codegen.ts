@@ -11,7 +11,7 @@
 import type { Body, CallTerm, EveryExpr, Expr, RefTerm, SomeInExpr, Term, VarTerm, WithModifier } from '../ast.js';
 import { BUILTINS, type BuiltinDef } from '../builtins/index.js';
 import { BuiltinError, EvalError, RegoError, type Location } from '../errors.js';
-import { checkCollectionSize, step, type EvalContext, type FunctionOverride } from '../eval/context.js';
+import { UNDEFINED, checkCollectionSize, step, type EvalContext, type FunctionOverride } from '../eval/context.js';
 import { forEachMember, navData, navValue, nodeValue, type Step } from '../eval/navigate.js';
 import { callFunction, evalRuleSet } from '../eval/rules.js';
 import type { Cont, Frame, GenFn, Goal, PatFn, ValueFn } from '../eval/types.js';
@@ -196,7 +196,7 @@ function dataStart(steps: readonly Step[], consts: readonly (string | undefined)
 function dataRefValue(steps: Step[], cx: CompileContext, consts?: (string | undefined)[]): ValueFn {
   const names = consts ?? steps.map((s) => (s.kind === 'value' ? constName(s.fn) : undefined));
   const { node, i } = dataStart(steps, names, cx);
-  if (i === steps.length) return (_f, c) => nodeValue(node, c);
+  if (i === steps.length) return nodeRead(node);
   const base = baseFastPath(node, steps, names, i);
   if (base) return base;
   const rule = ruleFastPath(node, steps, i);
@@ -205,6 +205,23 @@ function dataRefValue(steps: Step[], cx: CompileContext, consts?: (string | unde
     let out: Value | undefined;
     navData(node, steps, i, f, c, (v) => { out = v; return true; });
     return out;
+  };
+}
+
+/**
+ * The value of a tree node. A node holding just a (non-function) rule set,
+ * the usual `allow`/`deny` reference, reads the query's memo first and
+ * evaluates the rules directly, unless `with data…` overrides are in force.
+ */
+function nodeRead(node: DocNode): ValueFn {
+  const rs = node.ruleSet;
+  if (!rs || rs.kind === 'function' || node.children.size > 0) return (_f, c) => nodeValue(node, c);
+  const id = rs.id;
+  return (_f, c) => {
+    if (c.dataOverrides) return nodeValue(node, c);
+    const memo = c.memo[id];
+    if (memo !== undefined) return memo === UNDEFINED ? undefined : memo;
+    return evalRuleSet(rs, c);
   };
 }
 
@@ -373,6 +390,8 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
   if (head.kind === 'root' && head.root === 'data') return dataRefValue(steps, cx, plan.names);
   const first = (f: Frame, c: EvalContext): Value | undefined =>
     head.kind === 'root' ? c.input : head.kind === 'value' ? head.fn(f, c) : undefined;
+  // Fastest path: constant string keys from input (`input.a.b`), navigated without key closures.
+  if (head.kind === 'root' && plan.names.every((n) => n !== undefined)) return inputPathRead(plan.names as string[]);
   // Fast path: constant keys only.
   if (steps.every((s) => s.kind === 'value')) {
     const keys = steps.map((s) => (s as { fn: ValueFn }).fn);
@@ -392,6 +411,28 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
     let out: Value | undefined;
     navValue(v, steps, 0, f, c, (x) => { out = x; return true; });
     return out;
+  };
+}
+
+/** `input.a.b…` with constant string keys. */
+function inputPathRead(names: readonly string[]): ValueFn {
+  const n = names.length;
+  if (n === 1) {
+    const a = names[0];
+    return (_f, c) => { const v = c.input; return v === undefined ? undefined : indexValue(v, a); };
+  }
+  if (n === 2) {
+    const a = names[0]; const b = names[1];
+    return (_f, c) => {
+      const v = c.input;
+      const x = v === undefined ? undefined : indexValue(v, a);
+      return x === undefined ? undefined : indexValue(x, b);
+    };
+  }
+  return (_f, c) => {
+    let v = c.input;
+    for (let i = 0; i < n && v !== undefined; i++) v = indexValue(v, names[i]);
+    return v;
   };
 }
 
@@ -785,7 +826,7 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
   const name = target.name;
   if (target.kind === 'builtin') {
     const comparison = COMPARISONS[name];
-    if (comparison && n === 2) return comparisonCall(name, comparison, args[0], args[1], t.loc);
+    if (comparison && n === 2) return inputComparison(name, t, cx) ?? comparisonCall(name, comparison, args[0], args[1], t.loc);
     // One closure per call site: arguments, mock check, the builtin, its error handling.
     const def = target.builtin!;
     const fn = def.fn;
@@ -895,6 +936,60 @@ function comparisonCall(name: string, op: (a: Value, b: Value) => boolean, x: Va
   };
 }
 
+/** `input.a.b…` (constant string keys, imports resolved) as ["a", "b", …], else undefined. */
+function constInputPath(t: Term, cx: CompileContext): string[] | undefined {
+  if (t.type !== 'ref' && t.type !== 'var') return undefined;
+  const head = t.type === 'var' ? t : t.head;
+  if (head.type !== 'var') return undefined;
+  const r = cx.scope.resolve(head);
+  if (r.kind !== 'root' || r.root !== 'input') return undefined;
+  const names = [...r.path];
+  for (const p of t.type === 'ref' ? t.path : []) {
+    if (p.type !== 'scalar' || typeof p.value !== 'string') return undefined;
+    names.push(p.value);
+  }
+  return names;
+}
+
+/**
+ * `input.a.b <op> constant` (either side), the commonest test in policies,
+ * fused into one closure: the input walk and the comparison without calling
+ * through argument closures, and string equality as `===`.
+ */
+function inputComparison(name: string, t: CallTerm, cx: CompileContext): ValueFn | undefined {
+  const [l, r] = t.args;
+  let path = constInputPath(l, cx);
+  let k = groundValue(r);
+  let flipped = false;
+  if (!path || k === undefined) {
+    path = constInputPath(r, cx);
+    k = groundValue(l);
+    flipped = true;
+  }
+  if (!path || k === undefined) return undefined;
+  const test = constantTest(name, k, flipped);
+  const names = path;
+  const n = names.length;
+  const constant = k;
+  const mocked = invokeWithOverrides(name, () => undefined, t.loc);
+  return (f, c) => {
+    let v = c.input;
+    for (let i = 0; i < n && v !== undefined; i++) v = indexValue(v, names[i]);
+    if (v === undefined) return undefined;
+    if (c.fnOverrides?.has(name)) return safeCall(mocked, flipped ? [constant, v] : [v, constant], f, c);
+    return test(v);
+  };
+}
+
+/** `v <op> k` (or `k <op> v` when flipped) for a constant k. */
+function constantTest(name: string, k: Value, flipped: boolean): (v: Value) => boolean {
+  // A string equals exactly the identical string, and nothing of another type.
+  if (typeof k === 'string' && name === 'equal') return (v) => v === k;
+  if (typeof k === 'string' && name === 'neq') return (v) => v !== k;
+  const op = COMPARISONS[name];
+  return flipped ? (v) => op(k, v) : (v) => op(v, k);
+}
+
 function lookupCall(t: CallTerm, cx: CompileContext): FunctionTarget | undefined {
   const target = resolveFunction(t.op, cx);
   if (!target) {
@@ -971,7 +1066,7 @@ function specialCall(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null 
       return (f, c) => {
         const v = x(f, c); const xs = coll(f, c);
         if (v === undefined || xs === undefined) return undefined;
-        return forEachMember(xs, (_k, m) => equals(m, v));
+        return isMember(v, xs);
       };
     }
     case 'internal.member_3': {
@@ -1007,6 +1102,16 @@ function specialCall(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null 
 
 function printToStderr(message: string): void {
   process.stderr.write(message + '\n');
+}
+
+/** `v in xs`: a set answers by key; a string is found by identity (it equals only an identical string). */
+function isMember(v: Value, xs: Value): boolean {
+  if (xs instanceof RSet) return xs.has(v);
+  if (Array.isArray(xs) && typeof v === 'string') {
+    for (let i = 0; i < xs.length; i++) if (xs[i] === v) return true;
+    return false;
+  }
+  return forEachMember(xs, (_k, m) => equals(m, v));
 }
 
 function itemsValueOrNull(items: readonly Term[], cx: CompileContext, B: Bound): (ValueFn | null)[] {
@@ -1312,8 +1417,11 @@ type Test = (f: Frame, c: EvalContext) => boolean;
 function exprTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
   let t: Test | null = null;
   if (e.negated) {
-    const g = notGoal(e, cx, B);
-    t = (f, c) => g(f, c, TRUE_STOP);
+    t = negatedValueTest(e, cx, B);
+    if (!t) {
+      const g = notGoal(e, cx, B);
+      t = (f, c) => g(f, c, TRUE_STOP);
+    }
   } else {
     switch (e.kind) {
       case 'term': {
@@ -1350,6 +1458,21 @@ function exprTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
   const inner = t;
   const g = withGoal(e, cx, B, (f, c, k) => (inner(f, c) ? k() : false));
   return (f, c) => g(f, c, TRUE_STOP);
+}
+
+/**
+ * `not <term>` where the term is a single value (`not rule`, `not input.x`,
+ * `not "a" in xs`): a direct test of that value, with no goal or continuation.
+ * Anything that would iterate or bind is left to notGoal (and its safety checks).
+ */
+function negatedValueTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
+  if (e.kind !== 'term' || cx.capture?.has(e)) return null;
+  const t = e.term;
+  if (t.type === 'call') outputCalls.add(t);
+  const r = attempt(B, (B2) => valueFn(t, cx, B2));
+  if (!r.ok || !r.value || r.B.size !== B.size) return null;
+  const vf = r.value;
+  return (f, c) => { const v = vf(f, c); return v === undefined || v === false; };
 }
 
 /** A continuation that records success and stops: for semi-deterministic goals run as tests. */

@@ -54,10 +54,15 @@ function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContex
   return result;
 }
 
+/** The frame of a definition without variables: nothing is ever written to it. */
+const NO_SLOTS: Frame = [];
+
 function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
   let result: Value | undefined;
-  for (const def of candidates(rs, c)) {
-    const v = evalClauses(rs, def, new Array(def.frameSize), c, 'complete rules');
+  const defs = rs.index ? candidates(rs, c) : rs.defs;
+  for (let d = 0; d < defs.length; d++) {
+    const def = defs[d];
+    const v = evalClauses(rs, def, def.frameSize === 0 ? NO_SLOTS : new Array(def.frameSize), c, 'complete rules');
     if (v === undefined) continue;
     if (result === undefined) {
       result = v;

@@ -1,0 +1,87 @@
+/**
+ * Specialised code for common expression shapes (input path compared with a
+ * constant, `not <value>`, membership, rule references) must give the same
+ * answers as the general code, including the corners of OPA's equality.
+ */
+import { expect } from 'chai';
+import { Engine, fromJSON, stringifyJSON, type Value } from '../../src/rego/index.js';
+
+function evalAll(source: string, input: unknown): Record<string, unknown> {
+  const e = new Engine();
+  e.addModule('p.rego', source);
+  const v = e.evalRef('data.p', { input: fromJSON(input) });
+  return JSON.parse(stringifyJSON(v as Value)) as Record<string, unknown>;
+}
+
+describe('specialised expression shapes', () => {
+  it('compares input paths with constants on either side, by OPA equality and order', () => {
+    const got = evalAll(`package p
+str_eq if input.a.b == "x"
+str_eq_flipped if "x" == input.a.b
+str_neq if input.a.b != "y"
+num_eq if input.n == 1
+num_eq_float if input.n == 1.0
+num_gt if input.n > 0.5
+num_lt_flipped if 2 > input.n
+str_vs_num if input.a.b == 1
+missing_eq if input.nope == "x"
+missing_neq if input.nope != "x"
+array_eq if input.xs == ["a", 1]
+object_eq if input.a == {"b": "x"}
+whole_input if input != 3
+mixed_order if input.a.b > 1
+`, { a: { b: 'x' }, n: 1, xs: ['a', 1] });
+    expect(got).to.deep.equal({
+      str_eq: true, str_eq_flipped: true, str_neq: true, num_eq: true, num_eq_float: true, num_gt: true,
+      num_lt_flipped: true, array_eq: true, object_eq: true, whole_input: true, mixed_order: true,
+    });
+  });
+
+  it('lets `with` replace a comparison on an input path', () => {
+    const got = evalAll(`package p
+always(_, _) := true
+eq if input.a == "nope"
+mocked if eq with equal as always
+`, { a: 'x' });
+    expect(got).to.deep.equal({ mocked: true });
+  });
+
+  it('negates single values: rules, input paths, membership', () => {
+    const got = evalAll(`package p
+t if true
+f := false
+not_t if not t
+not_f if not f
+never if false
+not_undefined if not never
+not_input if not input.missing
+not_false_input if not input.off
+not_member if not "z" in input.xs
+not_member_number if not 1 in {1.0}
+member_set if 1 in {1.0, "a"}
+member_array if "a" in input.xs
+member_object if "x" in {"k": "x"}
+member_number_array if 1.0 in input.xs
+not_iterating if not input.xs[_] == "q"
+`, { xs: ['a', 1], off: false });
+    expect(got).to.deep.equal({
+      t: true, f: false, not_f: true, not_undefined: true, not_input: true, not_false_input: true,
+      not_member: true, member_set: true, member_array: true, member_object: true, member_number_array: true, not_iterating: true,
+    });
+  });
+
+  it('reports a named unbound variable under negation as before', () => {
+    const e = new Engine();
+    e.addModule('p.rego', 'package p\nbad if not input.xs[i]');
+    expect(() => e.compile()).to.throw(/var i is unsafe/);
+  });
+
+  it('reads rule references through the memo and under `with data` overrides', () => {
+    const got = evalAll(`package p
+base := 1
+twice := base + base
+over := x if x := twice with data.p.base as 5
+`, {});
+    expect(got).to.deep.equal({ base: 1, twice: 2, over: 10 });
+  });
+});

@@ -252,10 +252,10 @@ export class RObject implements Iterable<[Value, Value]> {
       if (other === undefined) {
         // All keys are plain strings: OPA's order is code point order.
         for (const [h, v] of this.vals) out.push([h, v]);
-        out.sort(compareStringKeys);
+        sortSmall(out, compareStringKeys);
       } else {
         for (const [h, v] of this.vals) out.push([other.has(h) ? (other.get(h) as Value) : h, v]);
-        out.sort((a, b) => compare(a[0], b[0]));
+        sortSmall(out, (a, b) => compare(a[0], b[0]));
       }
       this.sorted = out;
     }
@@ -275,6 +275,23 @@ export class RObject implements Iterable<[Value, Value]> {
     if (this.otherKeys) o.otherKeys = new Map(this.otherKeys);
     return o;
   }
+}
+
+/**
+ * Sorts in place. Objects and sets built per decision are mostly small, where
+ * an insertion sort beats Array.prototype.sort's setup; larger ones use it.
+ * Keys are unique, so stability does not matter.
+ */
+function sortSmall<T>(xs: T[], cmp: (a: T, b: T) => number): T[] {
+  const n = xs.length;
+  if (n > 12) return xs.sort(cmp);
+  for (let i = 1; i < n; i++) {
+    const x = xs[i];
+    let j = i - 1;
+    while (j >= 0 && cmp(xs[j], x) > 0) { xs[j + 1] = xs[j]; j--; }
+    xs[j + 1] = x;
+  }
+  return xs;
 }
 
 function compareStringKeys(a: [Value, Value], b: [Value, Value]): number {
@@ -319,7 +336,7 @@ export class RSet implements Iterable<Value> {
 
   /** Members in OPA's order. */
   values(): Value[] {
-    if (this.sorted === undefined) this.sorted = [...this.members.values()].sort(compare);
+    if (this.sorted === undefined) this.sorted = sortSmall([...this.members.values()], compare);
     return this.sorted;
   }
 

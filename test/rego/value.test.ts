@@ -37,4 +37,17 @@ describe('rego values', () => {
     expect(toJSON(o)).to.deep.equal({ 1: [2, 3], '<': true });
     expect(stringifyJSON(o)).to.equal('{"1":[2,3],"\\u003c":true}');
   });
+
+  it('orders small and large sets and objects alike (insertion sort below 13 members)', () => {
+    const pool: Value[] = [null, false, true, -1, 0, 2.5, 10, 'a', 'B', '\u{1F600}', '\uffff', '', [1], [0, 1], new RSet([2])];
+    for (let n = 0; n <= pool.length; n++) {
+      const members = pool.slice(0, n).reverse();
+      expect(new RSet(members).values()).to.deep.equal([...members].sort(compare));
+      const keys = members.filter((m): m is string => typeof m === 'string');
+      const o = RObject.fromEntries(members.map((m, i) => [m, i] as [Value, Value]));
+      expect(o.keys()).to.deep.equal([...members].sort(compare));
+      const strs = RObject.fromEntries(keys.map((k) => [k, 1] as [Value, Value]));
+      expect(strs.keys()).to.deep.equal([...keys].sort(compare));
+    }
+  });
 });

@@ -834,7 +834,7 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
     // A pure builtin (deterministic, not reading the query context) remembers its recent
     // results per call site: config-derived calls (durations, patterns, timestamps) then
     // cost a lookup per decision instead of a parse.
-    const memo = !def.nondeterministic && fn.length < 2 ? new CallMemo() : undefined;
+    const memo = !def.nondeterministic && fn.length < 2 && !CHEAP_BUILTINS.has(name) ? new CallMemo() : undefined;
     return (f, c) => {
       const vals: Value[] = new Array(n);
       for (let i = 0; i < n; i++) {
@@ -873,6 +873,15 @@ function callValue(t: CallTerm, cx: CompileContext, B: Bound): ValueFn | null {
 }
 
 const MISS = Symbol('miss');
+
+/**
+ * Builtins that cost less than a CallMemo lookup (which builds a text key per
+ * call): remembering their results would only slow them down.
+ */
+const CHEAP_BUILTINS = new Set([
+  'startswith', 'endswith', 'contains', 'lower', 'upper', 'count', 'abs', 'plus', 'minus', 'mul',
+  'is_string', 'is_number', 'is_boolean', 'is_array', 'is_object', 'is_set', 'is_null', 'type_name',
+]);
 
 /**
  * Recent results of one pure builtin call site. Calls whose arguments are all
@@ -1547,6 +1556,17 @@ export function compileBody(body: Body, cx: CompileContext, B: Bound, params?: R
   return chain(compiled, 0);
 }
 
+/** Bodies made only of tests, with that fused test (see `bodyTest`). */
+const testBodies = new WeakMap<Goal, Test>();
+
+/**
+ * A body that succeeds at most once, without iterating, as a plain test: a
+ * rule with a constant value then needs no continuation to learn that it holds.
+ */
+export function bodyTest(body: Goal): Test | undefined {
+  return testBodies.get(body);
+}
+
 /**
  * Links compiled expressions: runs of tests are fused into one check (no
  * continuation closures), and only iterating goals get a continuation.
@@ -1581,7 +1601,11 @@ function chain(exprs: readonly CompiledExpr[], i: number): Goal {
     return true;
   };
   const run: Test = (f, c) => { step(c, loc); return c.coverage ? covered(f, c) : check(f, c); };
-  if (j === exprs.length) return (f, c, k) => run(f, c) && k();
+  if (j === exprs.length) {
+    const goal: Goal = (f, c, k) => run(f, c) && k();
+    if (i === 0) testBodies.set(goal, run);
+    return goal;
+  }
   const rest = chain(exprs, j);
   return (f, c, k) => run(f, c) && rest(f, c, k);
 }

@@ -9,7 +9,7 @@ import { CompileError, RegoError, type Location } from '../errors.js';
 import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
-import { compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
+import { bodyTest, compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
 import { checkRecursion } from './recursion.js';
 import { buildIndex } from './indexing.js';
 import { collectVars, FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
@@ -168,7 +168,7 @@ function compileRule(placed: PlacedRule, rs: RuleSet, tree: DocNode, errors: Reg
     const goal = compileBody(body, ccx, B, argNames);
     const constValue = valueTerm ? groundValue(valueTerm) : true;
     const value: ValueFn = constValue !== undefined ? () => constValue : mustValue(valueTerm!, ccx, B);
-    clauses.push({ body: goal, value, constValue, loc });
+    clauses.push({ body: goal, test: bodyTest(goal), value, constValue, loc });
     return B;
   };
   const valueTerm = head.kind === 'multi' ? undefined : head.value;

@@ -42,7 +42,10 @@ const FIRST: () => boolean = () => true;
 
 function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContext, what: string): Value | undefined {
   const constant = clause.constValue;
-  if (constant !== undefined) return clause.body(f, c, FIRST) ? constant : undefined;
+  if (constant !== undefined) {
+    const test = clause.test;
+    return (test !== undefined ? test(f, c) : clause.body(f, c, FIRST)) ? constant : undefined;
+  }
   let result: Value | undefined;
   clause.body(f, c, () => {
     const v = clause.value(f, c);

@@ -27,6 +27,8 @@ export type PatFn = (v: Value, f: Frame, c: EvalContext, k: Cont) => boolean;
 /** A compiled rule body with else-clauses and head terms. */
 export interface CompiledClause {
   body: Goal;
+  /** The body as a plain test, when it never iterates (see codegen's bodyTest). */
+  test: ((f: Frame, c: EvalContext) => boolean) | undefined;
   /** The head value; constant when known at compile time. */
   value: ValueFn;
   constValue: Value | undefined;

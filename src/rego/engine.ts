@@ -18,7 +18,7 @@ import { navData, nodeValue, type Step } from './eval/navigate.js';
 import { EvalError, type Location } from './errors.js';
 import type { BuiltinContext } from './builtins/index.js';
 import { parseModule, parseQuery } from './parser.js';
-import { fromJSON, RObject, type Value } from './value.js';
+import { fromJSONEager, RObject, type Value } from './value.js';
 
 export interface EvalOptions {
   /** The input document; absent means `input` is undefined. */
@@ -104,9 +104,9 @@ export class Engine {
 
   getModules(): Module[] { return [...this.modules.values()]; }
 
-  /** Sets the base document (plain JSON data or a Rego value). */
+  /** Sets the base document (plain JSON data or a Rego value), converted in full once. */
   setData(data: unknown): void {
-    this.data = fromJSON(data);
+    this.data = fromJSONEager(data);
   }
 
   getData(): Value { return this.data; }
@@ -170,7 +170,7 @@ export class Engine {
     return {
       input: opts.input,
       data: this.data,
-      memo: new Array(this.compile().ruleSetCount),
+      memo: new Array(this.compile().memoSlots.next),
       cache: undefined,
       builtin: new QueryBuiltinContext(strict, limits.maxCollectionSize, opts.nowNs),
       strict,

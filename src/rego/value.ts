@@ -441,6 +441,22 @@ export function fromJSON(x: unknown): Value {
   }
 }
 
+/**
+ * `fromJSON` converting everything at once: for long-lived documents (base
+ * data) that many queries read, where a lazy member lookup, especially a miss,
+ * would be paid on every query instead of once.
+ */
+export function fromJSONEager(x: unknown): Value {
+  const v = fromJSON(x);
+  materializeDeep(v);
+  return v;
+}
+
+function materializeDeep(v: Value): void {
+  if (v instanceof RObject) for (const [, x] of v.entries()) materializeDeep(x);
+  else if (Array.isArray(v)) for (const x of v) materializeDeep(x);
+}
+
 /** True when every element is already a Value needing no conversion (no holes, no bigints). */
 function isScalarArray(xs: readonly unknown[]): boolean {
   for (let i = 0; i < xs.length; i++) {

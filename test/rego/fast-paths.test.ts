@@ -84,4 +84,19 @@ over := x if x := twice with data.p.base as 5
 `, {});
     expect(got).to.deep.equal({ base: 1, twice: 2, over: 10 });
   });
+
+  it('keeps input reads per query and per `with input` scope', () => {
+    const got = evalAll(`package p
+outer := input.a.b
+inner := x if x := input.a.b with input as {"a": {"b": 2}}
+patched := x if x := input.a.b with input.a.b as 3
+after := input.a.b
+`, { a: { b: 1 } });
+    expect(got).to.deep.equal({ outer: 1, inner: 2, patched: 3, after: 1 });
+    const e = new Engine();
+    e.addModule('p.rego', 'package p\nv := input.a');
+    const q = e.prepare('x := input.q.r; y := data.p.v');
+    expect(q.eval({ input: fromJSON({ a: 1, q: { r: 'r' } }) })[0].bindings).to.deep.equal({ x: 'r', y: 1 });
+    expect(q.eval({ input: fromJSON({ a: 2, q: { r: 's' } }) })[0].bindings).to.deep.equal({ x: 's', y: 2 });
+  });
 });

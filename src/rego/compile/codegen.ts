@@ -391,7 +391,7 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
   const first = (f: Frame, c: EvalContext): Value | undefined =>
     head.kind === 'root' ? c.input : head.kind === 'value' ? head.fn(f, c) : undefined;
   // Fastest path: constant string keys from input (`input.a.b`), navigated without key closures.
-  if (head.kind === 'root' && plan.names.every((n) => n !== undefined)) return inputPathRead(plan.names as string[]);
+  if (head.kind === 'root' && plan.names.every((n) => n !== undefined)) return inputPathRead(plan.names as string[], cx);
   // Fast path: constant keys only.
   if (steps.every((s) => s.kind === 'value')) {
     const keys = steps.map((s) => (s as { fn: ValueFn }).fn);
@@ -414,24 +414,47 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
   };
 }
 
-/** `input.a.b…` with constant string keys. */
-function inputPathRead(names: readonly string[]): ValueFn {
-  const n = names.length;
-  if (n === 1) {
-    const a = names[0];
-    return (_f, c) => { const v = c.input; return v === undefined ? undefined : indexValue(v, a); };
+/**
+ * Memo slots of a policy's queries: one per rule set, then one per constant
+ * input path read anywhere in the policy (or in a query compiled against it).
+ */
+export interface MemoSlots {
+  next: number;
+  readonly inputPaths: Map<string, number>;
+}
+
+const memoSlotsByTree = new WeakMap<DocNode, MemoSlots>();
+
+/** Reserves the first `ruleSetCount` slots for rule values; input paths get the slots after. */
+export function reserveMemoSlots(tree: DocNode, ruleSetCount: number): MemoSlots {
+  const slots: MemoSlots = { next: ruleSetCount, inputPaths: new Map() };
+  memoSlotsByTree.set(tree, slots);
+  return slots;
+}
+
+/**
+ * `input.a.b…` with constant string keys. Policies read the same input paths
+ * in many rules (`input.subject.roles` a dozen times a decision), so each
+ * path's value is kept in the query's memo, and each prefix reads its parent's.
+ */
+function inputPathRead(names: readonly string[], cx: CompileContext): ValueFn {
+  if (names.length === 0) return (_f, c) => c.input;
+  const slots = memoSlotsByTree.get(cx.tree);
+  const parent = inputPathRead(names.slice(0, -1), cx);
+  const last = names[names.length - 1];
+  if (!slots) {
+    return (f, c) => { const p = parent(f, c); return p === undefined ? undefined : indexValue(p, last); };
   }
-  if (n === 2) {
-    const a = names[0]; const b = names[1];
-    return (_f, c) => {
-      const v = c.input;
-      const x = v === undefined ? undefined : indexValue(v, a);
-      return x === undefined ? undefined : indexValue(x, b);
-    };
-  }
-  return (_f, c) => {
-    let v = c.input;
-    for (let i = 0; i < n && v !== undefined; i++) v = indexValue(v, names[i]);
+  const key = JSON.stringify(names);
+  let id = slots.inputPaths.get(key);
+  if (id === undefined) slots.inputPaths.set(key, (id = slots.next++));
+  const slot = id;
+  return (f, c) => {
+    const m = c.memo[slot];
+    if (m !== undefined) return m === UNDEFINED ? undefined : m;
+    const p = parent(f, c);
+    const v = p === undefined ? undefined : indexValue(p, last);
+    c.memo[slot] = v === undefined ? UNDEFINED : v;
     return v;
   };
 }
@@ -962,8 +985,8 @@ function constInputPath(t: Term, cx: CompileContext): string[] | undefined {
 
 /**
  * `input.a.b <op> constant` (either side), the commonest test in policies,
- * fused into one closure: the input walk and the comparison without calling
- * through argument closures, and string equality as `===`.
+ * in one closure: the (memoised) input read and the comparison without
+ * calling through argument closures, and string equality as `===`.
  */
 function inputComparison(name: string, t: CallTerm, cx: CompileContext): ValueFn | undefined {
   const [l, r] = t.args;
@@ -977,13 +1000,11 @@ function inputComparison(name: string, t: CallTerm, cx: CompileContext): ValueFn
   }
   if (!path || k === undefined) return undefined;
   const test = constantTest(name, k, flipped);
-  const names = path;
-  const n = names.length;
+  const read = inputPathRead(path, cx);
   const constant = k;
   const mocked = invokeWithOverrides(name, () => undefined, t.loc);
   return (f, c) => {
-    let v = c.input;
-    for (let i = 0; i < n && v !== undefined; i++) v = indexValue(v, names[i]);
+    const v = read(f, c);
     if (v === undefined) return undefined;
     if (c.fnOverrides?.has(name)) return safeCall(mocked, flipped ? [constant, v] : [v, constant], f, c);
     return test(v);

@@ -9,7 +9,7 @@ import { CompileError, RegoError, type Location } from '../errors.js';
 import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
-import { bodyTest, compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
+import { bodyTest, reserveMemoSlots, type MemoSlots, compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
 import { checkRecursion } from './recursion.js';
 import { buildIndex } from './indexing.js';
 import { collectVars, FrameLayout, Scope, type ImportBinding, type ModuleEnv } from './scope.js';
@@ -21,8 +21,10 @@ export type { ModuleEnv } from './scope.js';
 export interface CompiledPolicy {
   readonly tree: DocNode;
   readonly modules: readonly Module[];
-  /** Number of rule sets (memo slots per query). */
+  /** Number of rule sets (the first memo slots of a query). */
   readonly ruleSetCount: number;
+  /** Memo slots per query: rule values, then input paths (queries compiled later may add some). */
+  readonly memoSlots: MemoSlots;
 }
 
 /** Compiles a set of modules together, as OPA compiles a policy bundle. Throws CompileError. */
@@ -37,12 +39,13 @@ export function compileModules(modules: readonly Module[]): CompiledPolicy {
   }
   let ruleSetCount = 0;
   for (const rs of tree.ruleSets()) rs.id = ruleSetCount++;
+  const memoSlots = reserveMemoSlots(tree, ruleSetCount);
   if (!errors.length) {
     for (const rs of tree.ruleSets()) compileRuleSet(rs, tree, errors);
     checkRecursion(tree, errors);
   }
   if (errors.length) throw new CompileError(dedupe(errors));
-  return { tree, modules, ruleSetCount };
+  return { tree, modules, ruleSetCount, memoSlots };
 }
 
 function dedupe(errors: RegoError[]): RegoError[] {

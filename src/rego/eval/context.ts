@@ -45,7 +45,7 @@ export interface EvalContext {
   readonly input: Value | undefined;
   /** The base document (JSON data loaded next to the policies). */
   readonly data: Value;
-  /** Memoised rule values for this query (and this `with` scope), by RuleSet.id. */
+  /** Memoised rule values (by RuleSet.id) and input path reads for this query (and this `with` scope). */
   readonly memo: (Value | typeof UNDEFINED | undefined)[];
   /** Memoised values of package nodes; made on the first whole-package read (rare). */
   cache: Map<object, Value | typeof UNDEFINED> | undefined;

@@ -99,4 +99,26 @@ after := input.a.b
     expect(q.eval({ input: fromJSON({ a: 1, q: { r: 'r' } }) })[0].bindings).to.deep.equal({ x: 'r', y: 1 });
     expect(q.eval({ input: fromJSON({ a: 2, q: { r: 's' } }) })[0].bindings).to.deep.equal({ x: 's', y: 2 });
   });
+
+  it('iterates `some … in` over arrays, objects, sets and non-collections in OPA order', () => {
+    const got = evalAll(`package p
+obj := [[k, v] | some k, v in input.o]
+arr := [[i, x] | some i, x in input.xs]
+set := [[k, v] | some k, v in {"b", "a", 1}]
+vals := [v | some v in input.o]
+none := [v | some v in input.n]
+same := [x | some x, x in [0, 5, 2]]
+nested := [[a, b] | some a in [1, 2]; some b in [a, 3]]
+data_perms := [p | some r in ["x", "y"]; some p in data.p.perms[r]]
+perms := {"x": ["p1"], "y": ["p2", "p3"]}
+`, { o: { z: 1, a: 2, '\u{1F600}': 3, '\uffff': 4 }, xs: ['q', 'r'], n: 7 });
+    expect(got.obj).to.deep.equal([['a', 2], ['z', 1], ['\uffff', 4], ['\u{1F600}', 3]]);
+    expect(got.arr).to.deep.equal([[0, 'q'], [1, 'r']]);
+    expect(got.set).to.deep.equal([[1, 1], ['a', 'a'], ['b', 'b']]);
+    expect(got.vals).to.deep.equal([2, 1, 4, 3]);
+    expect(got.none).to.deep.equal([]);
+    expect(got.same).to.deep.equal([0, 2]);
+    expect(got.nested).to.deep.equal([[1, 1], [1, 3], [2, 2], [2, 3]]);
+    expect(got.data_perms).to.deep.equal(['p1', 'p2', 'p3']);
+  });
 });

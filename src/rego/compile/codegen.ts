@@ -236,6 +236,8 @@ function baseFastPath(node: DocNode, steps: readonly Step[], names: readonly (st
   while (j < steps.length && names[j] !== undefined) j++;
   const basePath = [...node.path, ...(names.slice(i, j) as string[])];
   const rest = steps.slice(j);
+  // `data.a.b[x][y]` with single-valued keys: index directly, without a continuation.
+  const restKeys = rest.every((s) => s.kind === 'value') ? rest.map((s) => (s as { fn: ValueFn }).fn) : undefined;
   const slow = (f: Frame, c: EvalContext): Value | undefined => {
     let out: Value | undefined;
     navData(node, steps, i, f, c, (v) => { out = v; return true; });
@@ -250,6 +252,14 @@ function baseFastPath(node: DocNode, steps: readonly Step[], names: readonly (st
       if (v === undefined) return undefined;
     }
     if (rest.length === 0) return v;
+    if (restKeys) {
+      for (let k = 0; k < restKeys.length && v !== undefined; k++) {
+        const key = restKeys[k](f, c);
+        if (key === undefined) return undefined;
+        v = indexValue(v, key);
+      }
+      return v;
+    }
     let out: Value | undefined;
     navValue(v, rest, 0, f, c, (x) => { out = x; return true; });
     return out;
@@ -392,6 +402,9 @@ function refValue(t: RefTerm, cx: CompileContext, B: Bound): ValueFn | null {
     head.kind === 'root' ? c.input : head.kind === 'value' ? head.fn(f, c) : undefined;
   // Fastest path: constant string keys from input (`input.a.b`), navigated without key closures.
   if (head.kind === 'root' && plan.names.every((n) => n !== undefined)) return inputPathRead(plan.names as string[], cx);
+  // `x.a.b` on a local variable with constant string keys: the slot and the keys read inline.
+  const slot = localSlot(t.head, cx);
+  if (slot !== undefined && plan.names.every((n) => n !== undefined)) return localPathRead(slot, plan.names as string[]);
   // Fast path: constant keys only.
   if (steps.every((s) => s.kind === 'value')) {
     const keys = steps.map((s) => (s as { fn: ValueFn }).fn);
@@ -430,6 +443,26 @@ export function reserveMemoSlots(tree: DocNode, ruleSetCount: number): MemoSlots
   const slots: MemoSlots = { next: ruleSetCount, inputPaths: new Map() };
   memoSlotsByTree.set(tree, slots);
   return slots;
+}
+
+/** The frame slot of a term that is a local variable, else undefined. */
+function localSlot(t: Term, cx: CompileContext): number | undefined {
+  if (t.type !== 'var') return undefined;
+  const r = cx.scope.resolve(t);
+  return r.kind === 'local' ? r.slot : undefined;
+}
+
+function localPathRead(slot: number, names: readonly string[]): ValueFn {
+  const n = names.length;
+  if (n === 1) {
+    const a = names[0];
+    return (f) => { const v = f[slot]; return v === undefined ? undefined : indexValue(v, a); };
+  }
+  return (f) => {
+    let v = f[slot];
+    for (let i = 0; i < n && v !== undefined; i++) v = indexValue(v, names[i]);
+    return v;
+  };
 }
 
 /**
@@ -496,7 +529,12 @@ function hasUnboundVars(t: Term, cx: CompileContext, B: Bound): boolean {
 
 /** A term as a generator of values; binds variables in reference paths and call outputs. */
 export function genFn(t: Term, cx: CompileContext, B: Bound): GenFn {
-  if (t.type === 'ref') return refGen(t, cx, B);
+  if (t.type === 'ref') {
+    // A reference that does not iterate (`some x in input.xs`) takes the single-value fast paths.
+    const vf = refValue(t, cx, B);
+    if (vf) return (f, c, k) => { const v = vf(f, c); return v === undefined ? false : k(v); };
+    return refGen(t, cx, B);
+  }
   if (t.type === 'call') return callGen(t, cx, B);
   const vf = valueFn(t, cx, B);
   if (vf) return (f, c, k) => { const v = vf(f, c); return v === undefined ? false : k(v); };
@@ -1268,6 +1306,8 @@ function sequence(goals: readonly Goal[]): Goal {
 }
 
 function someInGoal(e: SomeInExpr, cx: CompileContext, B: Bound): Goal {
+  const simple = someInVarsGoal(e, cx, B);
+  if (simple) return simple;
   const coll = genFn(e.collection, cx, B);
   const keyPat = e.key ? patFn(e.key, cx, B) : undefined;
   const valPat = patFn(e.value, cx, B);
@@ -1277,6 +1317,52 @@ function someInGoal(e: SomeInExpr, cx: CompileContext, B: Bound): Goal {
     if (keyPat) return keyPat(key, f, c, () => valPat(value, f, c, k));
     return valPat(value, f, c, k);
   }));
+}
+
+/**
+ * `some k, v in xs` / `some v in xs` with fresh variables over a single-valued
+ * collection, the usual form: a loop that assigns the slots directly, without
+ * pattern or member-callback closures. Like patTest, bindings are not undone.
+ */
+function someInVarsGoal(e: SomeInExpr, cx: CompileContext, B: Bound): Goal | undefined {
+  if (!isUnboundVar(e.value, cx, B) || (e.key && !isUnboundVar(e.key, cx, B))) return undefined;
+  const vs = localSlot(e.value, cx)!;
+  const ks = e.key ? localSlot(e.key, cx)! : -1;
+  if (ks === vs) return undefined;
+  const r = attempt(B, (B2) => valueFn(e.collection, cx, B2));
+  if (!r.ok || !r.value || r.B.size !== B.size) return undefined;
+  const coll = r.value;
+  B.add(vs);
+  if (ks >= 0) B.add(ks);
+  const loc = e.loc;
+  return (f, c, k) => {
+    const xs = coll(f, c);
+    if (Array.isArray(xs)) {
+      for (let i = 0; i < xs.length; i++) {
+        step(c, loc);
+        if (ks >= 0) f[ks] = i;
+        f[vs] = xs[i];
+        if (k()) return true;
+      }
+    } else if (xs instanceof RObject) {
+      const es = xs.entries();
+      for (let i = 0; i < es.length; i++) {
+        step(c, loc);
+        if (ks >= 0) f[ks] = es[i][0];
+        f[vs] = es[i][1];
+        if (k()) return true;
+      }
+    } else if (xs instanceof RSet) {
+      const ms = xs.values();
+      for (let i = 0; i < ms.length; i++) {
+        step(c, loc);
+        if (ks >= 0) f[ks] = ms[i];
+        f[vs] = ms[i];
+        if (k()) return true;
+      }
+    }
+    return false;
+  };
 }
 
 function everyGoal(e: EveryExpr, cx: CompileContext, B: Bound): Goal {

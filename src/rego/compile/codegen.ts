@@ -217,12 +217,34 @@ function nodeRead(node: DocNode): ValueFn {
   const rs = node.ruleSet;
   if (!rs || rs.kind === 'function' || node.children.size > 0) return (_f, c) => nodeValue(node, c);
   const id = rs.id;
-  return (_f, c) => {
+  const read: ValueFn = (_f, c) => {
     if (c.dataOverrides) return nodeValue(node, c);
     const memo = c.memo[id];
     if (memo !== undefined) return memo === UNDEFINED ? undefined : memo;
     return evalRuleSet(rs, c);
   };
+  return withTest(read, (_f, c) => {
+    const v = c.dataOverrides ? nodeValue(node, c) : c.memo[id] ?? evalRuleSet(rs, c);
+    return v !== undefined && v !== false && v !== UNDEFINED;
+  });
+}
+
+/**
+ * Test forms of value closures (true when the value is defined and not
+ * false), for the commonest expressions (comparisons, rule references): an
+ * expression used as a test then runs one closure rather than a wrapper
+ * around the value closure.
+ */
+const valueTests = new WeakMap<ValueFn, Test>();
+
+function withTest(vf: ValueFn, test: Test): ValueFn {
+  valueTests.set(vf, test);
+  return vf;
+}
+
+/** The test form of a value closure. */
+function asTest(vf: ValueFn): Test {
+  return valueTests.get(vf) ?? ((f, c) => { const v = vf(f, c); return v !== undefined && v !== false; });
 }
 
 /**
@@ -996,7 +1018,7 @@ const COMPARISONS: Record<string, (a: Value, b: Value) => boolean> = {
 
 function comparisonCall(name: string, op: (a: Value, b: Value) => boolean, x: ValueFn, y: ValueFn, loc: Location): ValueFn {
   const mocked = invokeWithOverrides(name, () => undefined, loc);
-  return (f, c) => {
+  const value: ValueFn = (f, c) => {
     const a = x(f, c);
     if (a === undefined) return undefined;
     const b = y(f, c);
@@ -1004,6 +1026,18 @@ function comparisonCall(name: string, op: (a: Value, b: Value) => boolean, x: Va
     if (c.fnOverrides?.has(name)) return safeCall(mocked, [a, b], f, c);
     return op(a, b);
   };
+  return withTest(value, (f, c) => {
+    const a = x(f, c);
+    if (a === undefined) return false;
+    const b = y(f, c);
+    if (b === undefined) return false;
+    if (c.fnOverrides?.has(name)) return isTrue(safeCall(mocked, [a, b], f, c));
+    return op(a, b);
+  });
+}
+
+function isTrue(v: Value | undefined): boolean {
+  return v !== undefined && v !== false;
 }
 
 /** `input.a.b…` (constant string keys, imports resolved) as ["a", "b", …], else undefined. */
@@ -1041,12 +1075,18 @@ function inputComparison(name: string, t: CallTerm, cx: CompileContext): ValueFn
   const read = inputPathRead(path, cx);
   const constant = k;
   const mocked = invokeWithOverrides(name, () => undefined, t.loc);
-  return (f, c) => {
+  const value: ValueFn = (f, c) => {
     const v = read(f, c);
     if (v === undefined) return undefined;
     if (c.fnOverrides?.has(name)) return safeCall(mocked, flipped ? [constant, v] : [v, constant], f, c);
     return test(v);
   };
+  return withTest(value, (f, c) => {
+    const v = read(f, c);
+    if (v === undefined) return false;
+    if (c.fnOverrides?.has(name)) return isTrue(safeCall(mocked, flipped ? [constant, v] : [v, constant], f, c));
+    return test(v);
+  });
 }
 
 /** `v <op> k` (or `k <op> v` when flipped) for a constant k. */
@@ -1544,7 +1584,7 @@ function exprTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
         if (cx.capture?.has(e)) return null;
         if (e.term.type === 'call') outputCalls.add(e.term);
         const vf = valueFn(e.term, cx, B);
-        if (vf) t = (f, c) => { const v = vf(f, c); return v !== undefined && v !== false; };
+        if (vf) t = asTest(vf);
         break;
       }
       case 'unify':
@@ -1587,8 +1627,8 @@ function negatedValueTest(e: Expr, cx: CompileContext, B: Bound): Test | null {
   if (t.type === 'call') outputCalls.add(t);
   const r = attempt(B, (B2) => valueFn(t, cx, B2));
   if (!r.ok || !r.value || r.B.size !== B.size) return null;
-  const vf = r.value;
-  return (f, c) => { const v = vf(f, c); return v === undefined || v === false; };
+  const test = asTest(r.value);
+  return (f, c) => !test(f, c);
 }
 
 /** A continuation that records success and stops: for semi-deterministic goals run as tests. */

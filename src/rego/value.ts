@@ -147,7 +147,8 @@ function canonicalText(v: Value): string {
  * handful of input fields, so most of the input is never copied.
  */
 export class RObject implements Iterable<[Value, Value]> {
-  private readonly vals = new Map<string, Value>();
+  /** Members by canonical key (NO_VALS, never written, while the object is lazy). */
+  private vals: Map<string, Value>;
   /** Original keys, only for keys that are not plain strings. */
   private otherKeys: Map<string, Value> | undefined;
   private sorted: [Value, Value][] | undefined;
@@ -155,15 +156,23 @@ export class RObject implements Iterable<[Value, Value]> {
   private canon: string | undefined;
   /** Plain JS source whose members are not all converted yet (see `lazy`). */
   private src: Record<string, unknown> | undefined;
+  /** Members of `src` converted so far (objects, arrays, big integers; scalars are read from `src`). */
+  private kids: Map<string, Value> | undefined;
   /** Number of keys in `src` (the object's size while it is lazy); -1 until asked. */
   private srcSize = -1;
+
+  /** @internal `vals` is for RObject.lazy; build objects with `new RObject()` and `set`. */
+  constructor(vals: Map<string, Value> = new Map()) {
+    this.vals = vals;
+  }
 
   /**
    * An object over plain JS data, converted member by member on first read.
    * `src` must not be changed afterwards (as with any Value, it is immutable once shared).
    */
   static lazy(src: Record<string, unknown>): RObject {
-    const o = new RObject();
+    // No Map until one is needed: most input objects only ever answer a few gets.
+    const o = new RObject(NO_VALS);
     o.src = src;
     return o;
   }
@@ -195,16 +204,23 @@ export class RObject implements Iterable<[Value, Value]> {
     return this.vals.get(typeof key === 'string' && key.charCodeAt(0) !== 0 ? key : keyOf(key));
   }
 
-  /** `get` while some members are unconverted: a plain string key converts just that member. */
+  /**
+   * `get` while some members are unconverted: a plain string key converts just
+   * that member. Scalars need no conversion and are read from the source;
+   * other members are converted once and kept.
+   */
   private lazyGet(key: Value): Value | undefined {
     if (typeof key !== 'string') return undefined; // a JS object has string keys only
     if (key.charCodeAt(0) === 0) return this.materialize().vals.get(keyOf(key));
-    let v = this.vals.get(key);
-    if (v !== undefined) return v;
     const src = this.src!;
-    if (!Object.prototype.hasOwnProperty.call(src, key)) return undefined;
-    v = fromJSON(src[key]);
-    this.vals.set(key, v);
+    const raw = src[key];
+    const t = typeof raw;
+    if (t === 'string' || t === 'number' || t === 'boolean') return hasOwn(src, key) ? (raw as Value) : undefined;
+    let v = this.kids?.get(key);
+    if (v !== undefined) return v;
+    if (!hasOwn(src, key)) return undefined;
+    v = fromJSON(raw);
+    (this.kids ??= new Map()).set(key, v);
     return v;
   }
 
@@ -212,10 +228,13 @@ export class RObject implements Iterable<[Value, Value]> {
   private materialize(): this {
     const src = this.src;
     if (src === undefined) return this;
+    const kids = this.kids;
     this.src = undefined;
+    this.kids = undefined;
+    this.vals = new Map();
     for (const k of Object.keys(src)) {
       if (k.charCodeAt(0) === 0) this.set(k, fromJSON(src[k]));
-      else if (!this.vals.has(k)) this.vals.set(k, fromJSON(src[k]));
+      else this.vals.set(k, kids?.get(k) ?? fromJSON(src[k]));
     }
     return this;
   }
@@ -292,6 +311,13 @@ function sortSmall<T>(xs: T[], cmp: (a: T, b: T) => number): T[] {
     xs[j + 1] = x;
   }
   return xs;
+}
+
+/** The members of every lazy object until it is materialised; never written. */
+const NO_VALS: Map<string, Value> = new Map();
+
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
 }
 
 function compareStringKeys(a: [Value, Value], b: [Value, Value]): number {

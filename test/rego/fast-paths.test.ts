@@ -121,4 +121,19 @@ perms := {"x": ["p1"], "y": ["p2", "p3"]}
     expect(got.nested).to.deep.equal([[1, 1], [1, 3], [2, 2], [2, 3]]);
     expect(got.data_perms).to.deep.equal(['p1', 'p2', 'p3']);
   });
+
+  it('decides rules of constant-valued test definitions by the first that holds, else the default', () => {
+    const src = `package p
+default d := "no"
+d := "yes" if input.a == 1
+d := "yes" if input.b == 2
+d := "yes" if not input.c
+u if input.a == 1
+u if input.b == 2
+`;
+    expect(evalAll(src, { a: 1, c: true })).to.deep.equal({ d: 'yes', u: true });
+    expect(evalAll(src, { b: 2, c: true })).to.deep.equal({ d: 'yes', u: true });
+    expect(evalAll(src, { c: true })).to.deep.equal({ d: 'no' });
+    expect(evalAll(src, {})).to.deep.equal({ d: 'yes' });
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Annotation, Module, Rule, Term } from '../ast.js';
 import { CompileError, RegoError, type Location } from '../errors.js';
-import type { CompiledClause, CompiledDefinition, ValueFn } from '../eval/types.js';
+import type { CompiledClause, CompiledDefinition, Frame, ValueFn } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
 import { RObject, equals, fromJSON, type Value } from '../value.js';
 import { bodyTest, reserveMemoSlots, type MemoSlots, compileBody, declareMentioned, declaredNames, groundValue, mustValue, patFn, patTest, type Bound, type CompileContext, type PatTest } from './codegen.js';
@@ -130,6 +130,23 @@ function compileRuleSet(rs: RuleSet, tree: DocNode, errors: RegoError[]): void {
   }
   const consts = rs.defs.flatMap((d) => d.clauses.map((c) => c.constValue));
   rs.constantOutcome = rs.kind === 'complete' && consts.length > 0 && consts.every((v) => v !== undefined && equals(v, consts[0] as Value));
+  rs.tests = constantTests(rs);
+}
+
+/**
+ * `denied if cross_tenant`, `allow if { granted; not denied }`: definitions
+ * that all give the same constant, each one clause that is a plain test with
+ * no variables. Evaluation then runs the tests in turn (see evalComplete).
+ */
+function constantTests(rs: RuleSet): RuleSet['tests'] {
+  if (!rs.constantOutcome || rs.index) return undefined;
+  const tests: ((f: Frame, c: EvalContext) => boolean)[] = [];
+  for (const d of rs.defs) {
+    const test = d.clauses.length === 1 && d.frameSize === 0 ? d.clauses[0].test : undefined;
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  return tests;
 }
 
 /** A default value that is not a literal (a comprehension over constants). */

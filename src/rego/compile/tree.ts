@@ -5,7 +5,7 @@
  */
 import type { Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
-import type { CompiledDefinition } from '../eval/types.js';
+import type { CompiledDefinition, Frame } from '../eval/types.js';
 import type { EvalContext } from '../eval/context.js';
 import type { RuleIndex } from './indexing.js';
 import type { Value } from '../value.js';
@@ -35,6 +35,8 @@ export class RuleSet {
   id = 0;
   /** Definitions indexed by an input equality test (see indexing.ts). */
   index: RuleIndex | undefined;
+  /** With constantOutcome: the definitions as plain tests without variables, when every one is (see compile/index.ts). */
+  tests: ((f: Frame, c: EvalContext) => boolean)[] | undefined;
 
   constructor(readonly kind: RuleKind, readonly path: readonly string[]) {}
 

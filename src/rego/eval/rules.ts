@@ -61,6 +61,12 @@ function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContex
 const NO_SLOTS: Frame = [];
 
 function evalComplete(rs: RuleSet, c: EvalContext): Value | undefined {
+  const tests = rs.tests;
+  if (tests !== undefined) {
+    // Every definition gives the same constant: the first that holds decides.
+    for (let i = 0; i < tests.length; i++) if (tests[i](NO_SLOTS, c)) return rs.defs[i].clauses[0].constValue;
+    return rs.defaultValue !== undefined ? rs.defaultValue : rs.defaultFn?.(c);
+  }
   let result: Value | undefined;
   const defs = rs.index ? candidates(rs, c) : rs.defs;
   for (let d = 0; d < defs.length; d++) {

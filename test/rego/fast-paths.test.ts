@@ -136,4 +136,19 @@ u if input.b == 2
     expect(evalAll(src, { c: true })).to.deep.equal({ d: 'no' });
     expect(evalAll(src, {})).to.deep.equal({ d: 'yes' });
   });
+
+  it('reads base data at constant paths afresh after setData and under `with data`', () => {
+    const e = new Engine();
+    e.addModule('p.rego', `package p
+limit := data.cfg.limits[input.k]
+over := x if x := limit with data.cfg.limits as {"a": 9}
+`);
+    e.setData({ cfg: { limits: { a: 1 } } });
+    expect(e.evalRef('data.p.limit', { input: fromJSON({ k: 'a' }) })).to.equal(1);
+    expect(e.evalRef('data.p.over', { input: fromJSON({ k: 'a' }) })).to.equal(9);
+    e.setData({ cfg: { limits: { a: 2 } } });
+    expect(e.evalRef('data.p.limit', { input: fromJSON({ k: 'a' }) })).to.equal(2);
+    e.setData({ cfg: {} });
+    expect(e.evalRef('data.p.limit', { input: fromJSON({ k: 'a' }) })).to.equal(undefined);
+  });
 });

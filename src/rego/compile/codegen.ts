@@ -265,14 +265,25 @@ function baseFastPath(node: DocNode, steps: readonly Step[], names: readonly (st
     navData(node, steps, i, f, c, (v) => { out = v; return true; });
     return out;
   };
+  // The value at the constant path, kept for the base document it was read from (values are immutable).
+  let lastData: Value | undefined;
+  let lastValue: Value | undefined;
+  const atBasePath = (data: Value): Value | undefined => {
+    if (data === lastData) return lastValue;
+    let v: Value | undefined = data;
+    for (const p of basePath) {
+      if (!(v instanceof RObject)) { v = undefined; break; }
+      v = v.get(p);
+      if (v === undefined) break;
+    }
+    lastData = data;
+    lastValue = v;
+    return v;
+  };
   return (f, c) => {
     if (c.dataOverrides) return slow(f, c);
-    let v: Value | undefined = c.data;
-    for (const p of basePath) {
-      if (!(v instanceof RObject)) return undefined;
-      v = v.get(p);
-      if (v === undefined) return undefined;
-    }
+    let v = atBasePath(c.data);
+    if (v === undefined) return undefined;
     if (rest.length === 0) return v;
     if (restKeys) {
       for (let k = 0; k < restKeys.length && v !== undefined; k++) {

@@ -43,6 +43,7 @@ export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   async close(): Promise<void> {}
 }
 
+/** The default of `ChainWriter.minPipelinedBatch`. */
 const PIPELINED_BATCH = 8;
 
 export interface GroupCommitOptions {

@@ -1,6 +1,6 @@
 /**
- * The protocol and the request loop of the ledger's writer threads
- * (sqlite-worker.ts, pg-worker.ts), and the main thread's side of it.
+ * The protocol and the request loop of a ledger writer thread (today the
+ * SQLite one, sqlite-worker.ts), and the main thread's side of it.
  *
  * The main thread posts batches as soon as they gather; the thread merges
  * every batch that arrived while it was writing into its next transaction.

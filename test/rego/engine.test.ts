@@ -184,6 +184,18 @@ deny := rego.metadata.rule() if true
       expect(compileError('package t\np := count(1)').code).to.equal('rego_type_error');
     });
 
+    it('checks the elements of an array literal where a builtin takes a tuple, like OPA', () => {
+      const bad = compileError('package t\np := time.format([1703444325734390000, "UTC", 42])');
+      expect(bad.code).to.equal('rego_type_error');
+      expect(bad.message).to.contain('element 3 of operand 1 must be string but got number');
+      expect(compileError('package t\np := time.format([1, "UTC", "RFC822", "x"])').message).to.contain('at most 3 elements');
+      // Well-typed literals, and elements only known at run time, compile.
+      const e = new Engine();
+      e.addModule('policy.rego', 'package t\np := time.format([0, "UTC", "2006"])\nq := time.format([input.ns, input.tz])');
+      expect(e.evalRef('data.t.p')).to.equal('1970');
+      expect(e.evalRef('data.t.q', { input: fromJSON({ ns: 0, tz: 'UTC' }) })).to.equal('1970-01-01T00:00:00Z');
+    });
+
     it('reports parse errors with file, line and column', () => {
       const err = compileError('package t\np if {\n  x := \n}');
       expect(err.code).to.equal('rego_parse_error');

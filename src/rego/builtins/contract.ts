@@ -37,6 +37,12 @@ export interface BuiltinDef {
   /** Declared argument types (their count is the arity). */
   readonly args: readonly ArgType[];
   /**
+   * Element types, by position, of an argument given as an array literal
+   * (OPA's tuple types, e.g. time.format's `[ns, timezone, layout]`): the
+   * compiler rejects a literal element of another type, or too many elements.
+   */
+  readonly tuples?: readonly (readonly ArgType[] | undefined)[];
+  /**
    * The implementation. Return the result, or `undefined` for "undefined".
    * Throw `BuiltinError` (from ../errors.js) for type errors (`eval_type_error`)
    * and other failures (`eval_builtin_error`).

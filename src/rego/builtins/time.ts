@@ -4,7 +4,7 @@
  * ParseDuration, Date normalisation and zone lookups. Instants are exact
  * bigint nanoseconds; zones come from Node's Intl (IANA names).
  */
-import type { BuiltinDef } from './contract.js';
+import type { ArgType, BuiltinDef } from './contract.js';
 import { builtinError, int, str, typeError } from './args.js';
 import { isInteger, normalizeBig, toBigInt, type Value } from '../value.js';
 
@@ -788,6 +788,8 @@ function timeDiff(a: ZonedTime, b: ZonedTime): number[] {
 }
 
 const TIME_ARG = ['number', 'array'] as const;
+/** A time given as `[ns, timezone]` or `[ns, timezone, layout]`. */
+const TIME_TUPLE: readonly (readonly ArgType[] | undefined)[] = [['number', 'string', 'string']];
 
 export const builtins: BuiltinDef[] = [
   {
@@ -827,6 +829,7 @@ export const builtins: BuiltinDef[] = [
   {
     name: 'time.format',
     args: [TIME_ARG],
+    tuples: TIME_TUPLE,
     fn: (args) => {
       const { t, layout } = tzTime('time.format', args[0]);
       return formatTime(t, layout === '' ? NAMED_LAYOUTS.RFC3339Nano : NAMED_LAYOUTS[layout] ?? layout);
@@ -835,6 +838,7 @@ export const builtins: BuiltinDef[] = [
   {
     name: 'time.date',
     args: [TIME_ARG],
+    tuples: TIME_TUPLE,
     fn: (args) => {
       const f = fields(tzTime('time.date', args[0]).t);
       return [f.year, f.month, f.day];
@@ -843,6 +847,7 @@ export const builtins: BuiltinDef[] = [
   {
     name: 'time.clock',
     args: [TIME_ARG],
+    tuples: TIME_TUPLE,
     fn: (args) => {
       const f = fields(tzTime('time.clock', args[0]).t);
       return [f.hour, f.min, f.sec];
@@ -851,6 +856,7 @@ export const builtins: BuiltinDef[] = [
   {
     name: 'time.weekday',
     args: [TIME_ARG],
+    tuples: TIME_TUPLE,
     fn: (args) => LONG_DAYS[fields(tzTime('time.weekday', args[0]).t).weekday],
   },
   {

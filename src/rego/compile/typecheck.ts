@@ -25,13 +25,29 @@ function accepts(decl: ArgType, type: string): boolean {
   return types.includes('any') || types.includes(type);
 }
 
+function describe(decl: ArgType): string {
+  return typeof decl === 'string' ? decl : decl.join(' or ');
+}
+
 /** A description of the first mismatching literal argument, or undefined. */
 export function checkBuiltinArgs(def: BuiltinDef, args: readonly Term[]): string | undefined {
   for (let i = 0; i < args.length && i < def.args.length; i++) {
-    const type = literalType(args[i]);
+    const arg = args[i];
+    const type = literalType(arg);
     if (type !== undefined && !accepts(def.args[i], type)) {
-      const want = typeof def.args[i] === 'string' ? def.args[i] : (def.args[i] as readonly string[]).join(' or ');
-      return `invalid argument(s): operand ${i + 1} must be ${want} but got ${type}`;
+      return `invalid argument(s): operand ${i + 1} must be ${describe(def.args[i])} but got ${type}`;
+    }
+    const tuple = def.tuples?.[i];
+    if (tuple && arg.type === 'array') {
+      if (arg.items.length > tuple.length) {
+        return `invalid argument(s): operand ${i + 1} must be an array of at most ${tuple.length} elements but has ${arg.items.length}`;
+      }
+      for (let j = 0; j < arg.items.length; j++) {
+        const element = literalType(arg.items[j]);
+        if (element !== undefined && !accepts(tuple[j], element)) {
+          return `invalid argument(s): element ${j + 1} of operand ${i + 1} must be ${describe(tuple[j])} but got ${element}`;
+        }
+      }
     }
   }
   return undefined;

@@ -151,4 +151,31 @@ over := x if x := limit with data.cfg.limits as {"a": 9}
     e.setData({ cfg: {} });
     expect(e.evalRef('data.p.limit', { input: fromJSON({ k: 'a' }) })).to.equal(undefined);
   });
+
+  it('gives rule and function values from non-iterating bodies, through else chains and undefined values', () => {
+    const got = evalAll(`package p
+f(x) := y if { y := input.m[x]; y > 1 } else := "low" if { x == "a" } else := "none"
+g(x) := input.nope if x == 1
+h(x) := v if { v := [y | some y in input.xs; y > x]; count(v) > 0 } else := []
+r := {"f_b": f("b"), "f_a": f("a"), "f_c": f("c"), "h1": h(1), "h9": h(9)}
+g_undefined if not g(1)
+obj := {"k": input.m.b} if input.m.b > 1
+`, { m: { a: 1, b: 2 }, xs: [1, 2, 3] });
+    expect(got).to.deep.equal({
+      r: { f_b: 2, f_a: 'low', f_c: 'none', h1: [2, 3], h9: [] }, g_undefined: true, obj: { k: 2 },
+    });
+  });
+
+  it('builds one-key partial objects in OPA order and reports conflicting values', () => {
+    const got = evalAll(`package p
+a[k] := v if { some k, v in input.m }
+a[k] := v if { some k, v in input.n }
+b[x] := 1 if { some x in input.xs }
+c[k] := y if { some k, v in input.m; y := v * 2; y > 2 }
+`, { m: { z: 1, b: 2 }, n: { b: 2, c: 3 }, xs: [3, 1, 'x'] });
+    expect(got).to.deep.equal({ a: { b: 2, c: 3, z: 1 }, b: { 1: 1, 3: 1, x: 1 }, c: { b: 4 } });
+    const e = new Engine();
+    e.addModule('p.rego', 'package p\nq[k] := v if { some k, v in input.m }\nq[k] := 9 if { some k, _ in input.m }');
+    expect(() => e.evalRef('data.p.q', { input: fromJSON({ m: { a: 1 } }) })).to.throw(/object keys must be unique/);
+  });
 });

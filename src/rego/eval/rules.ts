@@ -46,6 +46,8 @@ function evalClause(rs: RuleSet, clause: CompiledClause, f: Frame, c: EvalContex
     const test = clause.test;
     return (test !== undefined ? test(f, c) : clause.body(f, c, FIRST)) ? constant : undefined;
   }
+  // A body that never iterates succeeds at most once: no conflict to look for, no continuation to allocate.
+  if (clause.test !== undefined) return clause.test(f, c) ? clause.value(f, c) : undefined;
   let result: Value | undefined;
   clause.body(f, c, () => {
     const v = clause.value(f, c);
@@ -108,7 +110,17 @@ function evalObject(rs: RuleSet, c: EvalContext): Value {
     const f: Frame = new Array(def.frameSize);
     for (const clause of def.clauses) {
       let done = false;
-      clause.body(f, c, () => {
+      clause.body(f, c, def.keyPath.length === 1 && !def.setLeaf ? () => {
+        // One key (`p[k] := v`, the common case): no key path to build.
+        const key = def.keyPath[0](f, c);
+        if (key === undefined) return false;
+        const v = clause.value(f, c);
+        if (v === undefined) return false;
+        setMember(rs, out, key, v, clause);
+        checkCollectionSize(c, out.size, clause.loc);
+        done = true;
+        return false;
+      } : () => {
         const keys: Value[] = [];
         for (const kf of def.keyPath) {
           const key = kf(f, c);
@@ -164,10 +176,14 @@ function insertAt(rs: RuleSet, obj: RObject, keys: readonly Value[], v: Value, c
       conflictError(rs, 'object keys must be unique', clause.loc);
     }
   }
-  const last = keys[keys.length - 1];
-  const prev = o.get(last);
+  setMember(rs, o, keys[keys.length - 1], v, clause);
+}
+
+/** Sets `obj[key] = v`; a different value already there is a conflict. */
+function setMember(rs: RuleSet, obj: RObject, key: Value, v: Value, clause: CompiledClause): void {
+  const prev = obj.get(key);
   if (prev !== undefined && !equals(prev, v)) conflictError(rs, 'object keys must be unique', clause.loc);
-  o.set(last, v);
+  obj.set(key, v);
 }
 
 /** Calls a user-defined function. */

@@ -30,14 +30,17 @@ function arrayCasts(columns: readonly string[], types: ColumnTypes, first: numbe
     .join(', ');
 }
 
-/** The statement text with `$n` placeholders; answers one row `{ n }`, 1 when the head matched. */
-export function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes: ColumnTypes | undefined, withLinks: boolean): string {
+/**
+ * The statement text with `$n` placeholders, inserting index rows too when
+ * `linkTypes` is given; answers one row `{ n }`, 1 when the head matched.
+ */
+function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes?: ColumnTypes): string {
   const cols = spec.columns.map(ident).join(', ');
   const ctes = [
     `head AS (UPDATE ledger_head SET seq = $1, hash = $2, updated_at = $3 WHERE ledger = $4 AND seq = $5 AND hash = $6 RETURNING 1)`,
     `ins AS (INSERT INTO ${ident(spec.table)} (${cols}) SELECT * FROM unnest(${arrayCasts(spec.columns, types, 7)}) WHERE EXISTS (SELECT 1 FROM head))`,
   ];
-  if (withLinks && spec.links && linkTypes) {
+  if (spec.links && linkTypes) {
     const lcols = spec.links.columns.map(ident).join(', ');
     const first = 7 + spec.columns.length;
     ctes.push(`links AS (INSERT INTO ${ident(spec.links.table)} (${lcols}) SELECT * FROM unnest(${arrayCasts(spec.links.columns, linkTypes, first)}) WHERE EXISTS (SELECT 1 FROM head))`);
@@ -60,8 +63,8 @@ export interface BatchStatements {
 
 export function batchStatements<Row extends ChainRow>(spec: ChainSpec<Row>, types: { rows: ColumnTypes; links?: ColumnTypes }): BatchStatements {
   return {
-    rows: batchStatement(spec, types.rows, undefined, false),
-    links: spec.links && types.links ? batchStatement(spec, types.rows, types.links, true) : undefined,
+    rows: batchStatement(spec, types.rows),
+    links: spec.links && types.links ? batchStatement(spec, types.rows, types.links) : undefined,
   };
 }
 

@@ -244,7 +244,7 @@ function withTest(vf: ValueFn, test: Test): ValueFn {
 
 /** The test form of a value closure. */
 function asTest(vf: ValueFn): Test {
-  return valueTests.get(vf) ?? ((f, c) => { const v = vf(f, c); return v !== undefined && v !== false; });
+  return valueTests.get(vf) ?? ((f, c) => isTrue(vf(f, c)));
 }
 
 /**

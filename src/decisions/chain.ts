@@ -8,9 +8,10 @@
  *
  * where the body contains every stored field, `seq` and `prev_hash` included.
  * Writers serialise on the ledger's `ledger_head` row inside the transaction
- * that inserts the entries (SELECT … FOR UPDATE or a compare-and-set UPDATE
- * on PostgreSQL; BEGIN IMMEDIATE or a write as the first statement on
- * SQLite), so several processes sharing one database still build one chain.
+ * that inserts the entries (SELECT … FOR UPDATE on PostgreSQL, where the
+ * batch statement computes these same hashes itself; BEGIN IMMEDIATE or a
+ * write as the first statement on SQLite), so several processes sharing one
+ * database still build one chain.
  * The writers themselves are in group-commit.ts, pg-writer.ts,
  * writer-thread.ts and sqlite-worker.ts.
  */
@@ -47,6 +48,13 @@ export interface ChainSpec<Row extends ChainRow> {
    * `body` byte for byte; the tests hold it to that.
    */
   bodyText?(row: Row): string;
+  /**
+   * The hashed body around its two chain fields: `bodyText(row)` is
+   * `pre + JSON(prev_hash) + mid + seq + post` (canonical JSON puts
+   * `prev_hash` before `seq`). With it PostgreSQL chains a batch itself,
+   * under the head's row lock, so writers never chain onto a stale head.
+   */
+  bodyParts?(row: Unchained<Row>): readonly [pre: string, mid: string, post: string];
   /** Brings a row as the driver returns it into shape (PostgreSQL returns BIGINT as text). */
   fromDb(raw: Record<string, unknown>): Row;
   /** Index rows derived from each entry, written in the same transaction (query helpers, not hashed). */
@@ -56,9 +64,10 @@ export interface ChainSpec<Row extends ChainRow> {
 /** An index table filled from the entries, e.g. which enforcement points fired in which decision. */
 export interface ChainLinks<Row extends ChainRow> {
   readonly table: string;
+  /** The key column, then the column holding the entry's seq. */
   readonly columns: readonly [string, string];
-  /** The index rows of one entry, as column values in `columns` order. */
-  of(row: Row): Array<readonly [string | number, string | number]>;
+  /** The keys one entry is indexed under (each becomes a row `[key, seq]`). */
+  keys(row: Unchained<Row>): string[];
 }
 
 export type Unchained<Row extends ChainRow> = Omit<Row, 'seq' | 'prev_hash' | 'hash'>;
@@ -87,6 +96,17 @@ export function chainRows<Row extends ChainRow>(spec: ChainSpec<Row>, head: Chai
   });
 }
 
+/** The entries as chained rows (in place), from the first seq, the hash they chain onto and their hashes. */
+export function placeRows<Row extends ChainRow>(entries: ReadonlyArray<Unchained<Row>>, seq: number, prev: string, hashes: readonly string[]): Row[] {
+  return entries.map((e, i) => {
+    const row = e as Row;
+    row.seq = seq + i;
+    row.prev_hash = i === 0 ? prev : hashes[i - 1];
+    row.hash = hashes[i];
+    return row;
+  });
+}
+
 export interface ChainHead {
   seq: number;
   hash: string;
@@ -96,7 +116,7 @@ export interface ChainHead {
 export function linkRows<Row extends ChainRow>(links: ChainLinks<Row>, rows: readonly Row[]): Array<Record<string, string | number>> {
   const [a, b] = links.columns;
   const out: Array<Record<string, string | number>> = [];
-  for (const r of rows) for (const [x, y] of links.of(r)) out.push({ [a]: x, [b]: y });
+  for (const r of rows) for (const key of links.keys(r)) out.push({ [a]: key, [b]: r.seq });
   return out;
 }
 

@@ -1,15 +1,23 @@
 /**
- * The PostgreSQL batch statement: head compare-and-set, rows and index rows
- * in one statement. The inserts read the UPDATE's output, so they run only
- * when it matched. The rows travel column by column as typed arrays and are
- * turned back into rows by `unnest`: PostgreSQL parses an array of text much
- * faster than a JSON document holding the same rows (about a third less
- * server time per row, measured), and each column keeps its own type. The
- * writer (pg-writer.ts) sends it on its own or inside a transaction that
- * locked the head.
+ * The PostgreSQL batch statement: PostgreSQL chains the batch itself.
+ *
+ * It locks the ledger's head row (SELECT … FOR UPDATE: a writer of another
+ * process holding it makes this one wait, and then read the head that one
+ * committed), hashes the entries one after the other onto it in a recursive
+ * CTE — `sha256(prev_hash bytes || body)`, where the body is the entry's
+ * canonical JSON sent in three parts around `prev_hash` and `seq`
+ * (`ChainSpec.bodyParts`) — inserts the rows and their index rows, and moves
+ * the head: one statement, one round trip, and no writer ever chains onto a
+ * head that moved. PostgreSQL computes exactly what chain.ts computes; the
+ * verifier re-hashes every row in JavaScript.
+ *
+ * The rows travel column by column as typed arrays and are turned back into
+ * rows by `unnest`: PostgreSQL parses an array of text much faster than a
+ * JSON document holding the same rows, and each column keeps its own type.
+ * Array subscripts walk from the start for texts, which for a batch of a few
+ * hundred entries is still far below the cost of the inserts.
  */
-import type { ChainHead, ChainRow, ChainSpec } from './chain.js';
-import { linkRows } from './chain.js';
+import type { ChainRow, ChainSpec, Unchained } from './chain.js';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -20,32 +28,50 @@ export type ColumnTypes = ReadonlyMap<string, string>;
 export const COLUMN_TYPES_QUERY =
   'SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped';
 
-function arrayCasts(columns: readonly string[], types: ColumnTypes, first: number): string {
-  return columns
-    .map((c, i) => {
-      const type = types.get(c);
-      if (!type) throw new Error(`column "${c}" is missing from the ledger's table; run \`attest migrate\``);
-      return `$${first + i}::${type}[]`;
-    })
-    .join(', ');
+/** The columns the writer sends; PostgreSQL fills in the chain's own. */
+const CHAIN_COLUMNS = new Set(['seq', 'prev_hash', 'hash']);
+
+function sentColumns<Row extends ChainRow>(spec: ChainSpec<Row>): Array<keyof Unchained<Row> & string> {
+  return spec.columns.filter((c) => !CHAIN_COLUMNS.has(c)) as Array<keyof Unchained<Row> & string>;
+}
+
+function typeOf(types: ColumnTypes, column: string): string {
+  const type = types.get(column);
+  if (!type) throw new Error(`column "${column}" is missing from the ledger's tables; run \`attest migrate\``);
+  return type;
 }
 
 /**
- * The statement text with `$n` placeholders, inserting index rows too when
- * `linkTypes` is given; answers one row `{ n }`, 1 when the head matched.
+ * The statement text for a spec and the column types found for its tables.
+ * Parameters: $1 ledger, $2–$4 body parts, $5 entry count, $6 time, then the
+ * sent columns, then the link keys and the entry (1-based) each belongs to.
+ * Answers one row: the head it chained onto (`seq`, `prev`) and the entries'
+ * `hashes`, NULL when the ledger has no head row yet.
  */
-function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes?: ColumnTypes): string {
-  const cols = spec.columns.map(ident).join(', ');
+export function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes?: ColumnTypes): string {
+  const cols = sentColumns(spec);
+  const arrays = cols.map((c, i) => `$${7 + i}::${typeOf(types, c)}[]`).join(', ');
   const ctes = [
-    `head AS (UPDATE ledger_head SET seq = $1, hash = $2, updated_at = $3 WHERE ledger = $4 AND seq = $5 AND hash = $6 RETURNING 1)`,
-    `ins AS (INSERT INTO ${ident(spec.table)} (${cols}) SELECT * FROM unnest(${arrayCasts(spec.columns, types, 7)}) WHERE EXISTS (SELECT 1 FROM head))`,
+    `head AS (SELECT seq, hash FROM ledger_head WHERE ledger = $1 FOR UPDATE)`,
+    `chain (i, seq, prev_hash, hash) AS (SELECT 0, seq, NULL::text, hash::text FROM head UNION ALL ` +
+      `SELECT c.i + 1, c.seq + 1, c.hash, encode(sha256(decode(c.hash, 'hex') || convert_to(` +
+      `($2::text[])[c.i + 1] || '"' || c.hash || '"' || ($3::text[])[c.i + 1] || (c.seq + 1)::text || ($4::text[])[c.i + 1], 'UTF8')), 'hex') ` +
+      `FROM chain c WHERE c.i < $5::int)`,
+    `moved AS (UPDATE ledger_head h SET seq = c.seq, hash = c.hash, updated_at = $6 FROM chain c WHERE h.ledger = $1 AND c.i = $5::int)`,
+    `ins AS (INSERT INTO ${ident(spec.table)} (${[...cols, 'seq', 'prev_hash', 'hash'].map(ident).join(', ')}) ` +
+      `SELECT ${cols.map((c) => `u.${ident(c)}`).join(', ')}, c.seq, c.prev_hash, c.hash ` +
+      `FROM unnest(${arrays}) WITH ORDINALITY AS u(${cols.map(ident).join(', ')}, ord) JOIN chain c ON c.i = u.ord)`,
   ];
   if (spec.links && linkTypes) {
-    const lcols = spec.links.columns.map(ident).join(', ');
-    const first = 7 + spec.columns.length;
-    ctes.push(`links AS (INSERT INTO ${ident(spec.links.table)} (${lcols}) SELECT * FROM unnest(${arrayCasts(spec.links.columns, linkTypes, first)}) WHERE EXISTS (SELECT 1 FROM head))`);
+    const [key, seq] = spec.links.columns;
+    const n = 7 + cols.length;
+    ctes.push(
+      `links AS (INSERT INTO ${ident(spec.links.table)} (${ident(key)}, ${ident(seq)}) ` +
+        `SELECT x.key, c.seq FROM unnest($${n}::${typeOf(linkTypes, key)}[], $${n + 1}::int[]) AS x(key, ord) JOIN chain c ON c.i = x.ord)`,
+    );
   }
-  return `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM head`;
+  return `WITH RECURSIVE ${ctes.join(', ')} SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS prev, ` +
+    `array_agg(hash ORDER BY i) FILTER (WHERE i > 0) AS hashes FROM chain`;
 }
 
 export interface BoundStatement {
@@ -55,49 +81,49 @@ export interface BoundStatement {
   values: unknown[];
 }
 
-/** The two forms of the statement for one connection's column types: without and with index rows. */
-export interface BatchStatements {
-  rows: string;
-  links: string | undefined;
-}
-
-export function batchStatements<Row extends ChainRow>(spec: ChainSpec<Row>, types: { rows: ColumnTypes; links?: ColumnTypes }): BatchStatements {
-  return {
-    rows: batchStatement(spec, types.rows),
-    links: spec.links && types.links ? batchStatement(spec, types.rows, types.links) : undefined,
-  };
-}
-
-/** The statement and its parameters for `rows`, chained onto `head`. */
-export function bindBatch<Row extends ChainRow>(
-  spec: ChainSpec<Row>,
-  statements: BatchStatements,
-  head: ChainHead,
-  rows: readonly Row[],
-  now: string,
-): BoundStatement {
-  const last = rows[rows.length - 1];
-  const values: unknown[] = [last.seq, last.hash, now, spec.ledger, head.seq, head.hash];
-  for (const c of spec.columns) values.push(arrayLiteral(rows, c));
-  const links = spec.links ? linkRows(spec.links, rows) : [];
-  if (links.length > 0 && spec.links && statements.links !== undefined) {
-    for (const c of spec.links.columns) values.push(arrayLiteral(links, c));
-    return { name: `attest_chain_${spec.ledger}_links`, text: statements.links, values };
+/** The statement and its parameters for `entries`. */
+export function bindBatch<Row extends ChainRow>(spec: ChainSpec<Row>, text: string, entries: ReadonlyArray<Unchained<Row>>, now: string): BoundStatement {
+  const bodyParts = spec.bodyParts;
+  if (!bodyParts) throw new Error(`ledger "${spec.ledger}" has no body parts to chain in PostgreSQL`);
+  const pre: string[] = [];
+  const mid: string[] = [];
+  const post: string[] = [];
+  for (const e of entries) {
+    const parts = bodyParts(e);
+    pre.push(parts[0]);
+    mid.push(parts[1]);
+    post.push(parts[2]);
   }
-  return { name: `attest_chain_${spec.ledger}_rows`, text: statements.rows, values };
+  const values: unknown[] = [spec.ledger, arrayLiteral(pre), arrayLiteral(mid), arrayLiteral(post), entries.length, now];
+  for (const c of sentColumns(spec)) values.push(arrayLiteral(entries, c));
+  if (spec.links) {
+    const keys: string[] = [];
+    const owners: number[] = [];
+    entries.forEach((e, i) => {
+      for (const key of spec.links?.keys(e) ?? []) {
+        keys.push(key);
+        owners.push(i + 1);
+      }
+    });
+    values.push(arrayLiteral(keys), `{${owners.join(',')}}`);
+  }
+  return { name: `attest_chain_${spec.ledger}`, text, values };
 }
 
 const NEEDS_ESCAPE = /["\\]/;
 
 /**
- * One column of the rows as PostgreSQL array text (`{"a","b",NULL}`), written
- * here rather than by the driver: every element is quoted, so only `"` and
- * `\` need escaping, and most values have neither.
+ * Values as PostgreSQL array text (`{"a","b",NULL}`), written here rather
+ * than by the driver: every element is quoted, so only `"` and `\` need
+ * escaping, and most values have neither. With `column`, that column of
+ * each row; without, the values themselves.
  */
-export function arrayLiteral<T extends object>(rows: readonly T[], column: keyof T): string {
+export function arrayLiteral(values: readonly unknown[]): string;
+export function arrayLiteral<T extends object>(rows: readonly T[], column: keyof T): string;
+export function arrayLiteral<T extends object>(rows: readonly unknown[], column?: keyof T): string {
   let out = '{';
   for (let i = 0; i < rows.length; i++) {
-    const v = rows[i][column] as unknown;
+    const v = column === undefined ? rows[i] : (rows[i] as T)[column];
     if (i > 0) out += ',';
     if (v === null || v === undefined) out += 'NULL';
     else {

@@ -161,6 +161,20 @@ const raw = (text: string | null) => (text === null ? undefined : new RawJson(te
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
 const int = (n: number) => (Object.is(n, -0) ? '0' : String(n));
 
+/** The body text of a decision around `prev_hash` and `seq` (see `ChainSpec.bodyParts`). */
+function decisionBodyParts(r: Omit<DecisionRow, 'seq' | 'prev_hash' | 'hash'>): [string, string, string] {
+  let pre = `{"caller":${str(r.caller)},"decision_id":${str(r.decision_id)},"enforcement_points":${r.enforcement_points},"environment":${str(r.environment)}`;
+  if (r.erased !== null) pre += `,"erased":${r.erased}`;
+  if (r.input !== null) pre += `,"input":${r.input}`;
+  pre += `,"latency_ns":${int(r.latency_ns)}`;
+  if (r.masked !== null) pre += `,"masked":${r.masked}`;
+  pre += `,"outcome":${str(r.outcome)},"path":${str(r.path)},"prev_hash":`;
+  let mid = '';
+  if (r.result !== null) mid += `,"result":${r.result}`;
+  mid += `,"revision":${str(r.revision)},"seq":`;
+  return [pre, mid, `,"tenant":${str(r.tenant)},"timestamp":${str(r.ts)}}`];
+}
+
 /** The decision ledger's place in the shared chain code. */
 export const DECISIONS: ChainSpec<DecisionRow> = {
   ledger: 'decisions',
@@ -191,19 +205,14 @@ export const DECISIONS: ChainSpec<DecisionRow> = {
   }),
   // `body` above, serialised by hand in its sorted key order.
   bodyText: (r) => {
-    let s = `{"caller":${str(r.caller)},"decision_id":${str(r.decision_id)},"enforcement_points":${r.enforcement_points},"environment":${str(r.environment)}`;
-    if (r.erased !== null) s += `,"erased":${r.erased}`;
-    if (r.input !== null) s += `,"input":${r.input}`;
-    s += `,"latency_ns":${int(r.latency_ns)}`;
-    if (r.masked !== null) s += `,"masked":${r.masked}`;
-    s += `,"outcome":${str(r.outcome)},"path":${str(r.path)},"prev_hash":${str(r.prev_hash)}`;
-    if (r.result !== null) s += `,"result":${r.result}`;
-    return s + `,"revision":${str(r.revision)},"seq":${int(r.seq)},"tenant":${str(r.tenant)},"timestamp":${str(r.ts)}}`;
+    const [pre, mid, post] = decisionBodyParts(r);
+    return pre + str(r.prev_hash) + mid + int(r.seq) + post;
   },
+  bodyParts: decisionBodyParts,
   fromDb: (x) => ({ ...(x as unknown as DecisionRow), seq: Number(x.seq), latency_ns: Number(x.latency_ns) }),
   links: {
     table: 'decision_enforcement_points',
     columns: ['point_id', 'decision_seq'],
-    of: (r) => (r.enforcement_points === '[]' ? [] : [...new Set(JSON.parse(r.enforcement_points) as string[])].map((p) => [p, r.seq] as const)),
+    keys: (r) => (r.enforcement_points === '[]' ? [] : [...new Set(JSON.parse(r.enforcement_points) as string[])]),
   },
 };

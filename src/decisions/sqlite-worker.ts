@@ -93,7 +93,7 @@ function write(entries: ReadonlyArray<Unchained<ChainRow>>): ChainRow[] {
     const rows = chainRows(spec, { seq: Number(head.seq), hash: head.hash }, entries);
     for (const row of rows) {
       p.insert.run(spec.columns.map((c) => row[c]));
-      if (spec.links && p.link) for (const link of spec.links.of(row)) p.link.run(link[0], link[1]);
+      if (spec.links && p.link) for (const key of spec.links.keys(row)) p.link.run(key, row.seq);
     }
     const last = rows[rows.length - 1];
     p.moveHead.run(last.seq, last.hash, now, spec.ledger);

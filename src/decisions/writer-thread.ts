@@ -14,7 +14,7 @@
  * `{ id: 0, close: true }` ends the thread once what it holds is written.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ChainRow, Unchained } from './chain.js';
+import { placeRows, type ChainRow, type Unchained } from './chain.js';
 import type { ChainWriter } from './group-commit.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -120,15 +120,4 @@ export class ThreadChainWriter<Row extends ChainRow> implements ChainWriter<Row>
   close(): Promise<void> {
     return this.thread.close();
   }
-}
-
-/** The entries as chained rows, from the first seq, the hash they chain onto and their hashes. */
-export function placeRows<Row extends ChainRow>(entries: ReadonlyArray<Unchained<Row>>, seq: number, prev: string, hashes: readonly string[]): Row[] {
-  return entries.map((e, i) => {
-    const row = e as Row;
-    row.seq = seq + i;
-    row.prev_hash = i === 0 ? prev : hashes[i - 1];
-    row.hash = hashes[i];
-    return row;
-  });
 }

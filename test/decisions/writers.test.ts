@@ -28,6 +28,13 @@ describe('decision hash body', () => {
     }
   });
 
+  it('splits around prev_hash and seq exactly where PostgreSQL puts them back', () => {
+    for (const row of [chained(1), chained(2, { result: undefined, input: undefined, erased: ['/input/a'] }), chained(3, { path: 'a"b' })]) {
+      const [pre, mid, post] = DECISIONS.bodyParts?.(row) ?? ['', '', ''];
+      expect(pre + JSON.stringify(row.prev_hash) + mid + String(row.seq) + post).to.equal(DECISIONS.bodyText?.(row));
+    }
+  });
+
   it('names where a value is not JSON', () => {
     expect(() => canonicalJson({ a: [1, { b: Number.NaN }] })).to.throw(TypeError, /\/a\/1\/b/);
     expect(() => canonicalJson(undefined)).to.throw(TypeError, /at \/$/);
@@ -99,6 +106,33 @@ forEachBackend('ledger writers', (get) => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('start the chain of a ledger whose head row is missing', async () => {
+    await get().db.knex('ledger_head').where({ ledger: 'decisions' }).del();
+    const ledger = new DecisionLedger(get().db);
+    try {
+      const [a, b] = await Promise.all([ledger.commit(decision(1)), ledger.commit(decision(2))]);
+      expect([a.seq, b.seq]).to.deep.equal([1, 2]);
+    } finally {
+      await ledger.close();
+    }
+    expect(await verifyLedger(get().db)).to.include({ ok: true, checked: 2 });
+    expect(await get().db.knex('ledger_head').where({ ledger: 'decisions' }).first()).to.include({ hash: (await get().db.knex('decisions').where({ seq: 2 }).first()).hash });
+  });
+
+  it('index each decision under the enforcement points it fired, by its own seq', async () => {
+    const ledger = new DecisionLedger(get().db);
+    const ds = [decision(4), decision(5), decision(8, { enforcement_points: [] }), decision(12)];
+    try {
+      await Promise.all(ds.map((d) => ledger.commit(d)));
+    } finally {
+      await ledger.close();
+    }
+    const links = await get().db.knex('decision_enforcement_points as l').join('decisions as d', 'd.seq', 'l.decision_seq').select('d.decision_id', 'l.point_id');
+    const got = links.map((r: { decision_id: string; point_id: string }) => `${r.decision_id} ${r.point_id}`).sort();
+    const want = ds.flatMap((d) => (d.enforcement_points ?? []).map((p) => `${d.decision_id} ${p}`)).sort();
+    expect(got).to.deep.equal(want);
   });
 
   it('build the same chain with the generic transaction writer', async () => {

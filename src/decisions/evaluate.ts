@@ -4,7 +4,7 @@
  * fired, and append the record to the ledger before anyone sees the answer.
  * Also replay: the same evaluation against the revision a logged decision used.
  */
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './id.js';
 import type { Database } from '../db/index.js';
 import { getPolicyRevision } from '../db/index.js';
 import { RegoError, RObject, fromJSON, toJSON, type EvalLimits, type Value } from '../rego/index.js';
@@ -145,7 +145,7 @@ export class DecisionEvaluator {
    */
   async decide(snapshot: PolicySnapshot, req: DecisionRequest): Promise<Decision> {
     const started = req.startedAt ?? hrnow();
-    const decisionId = randomUUID();
+    const decisionId = newDecisionId();
     const { timestamp, ns } = clock();
     const evalStart = hrnow();
     let result: Value | undefined;

@@ -9,3 +9,4 @@ export { verifyLedger, type VerifyOptions, type VerifyReport, type LedgerProblem
 export { writeCheckpoint, listCheckpoints, ed25519Signer, checkpointPayload, type Signer, type SignerLookup, type Checkpoint } from './checkpoint.js';
 export { appendAdminAction, verifyAdminAudit, listAdminActions, type AdminAction, type AdminAuditEntry } from './audit.js';
 export { toLedgerTimestamp, nowTimestamp } from './time.js';
+export { newDecisionId, decisionIds } from './id.js';

@@ -12,10 +12,10 @@
  * to the server log and recorded in the decision ledger (path
  * `system/authz/allow`, outcome `deny`) whose id the answer carries.
  */
-import { randomUUID } from 'node:crypto';
+
 import type Koa from 'koa';
 import { toJSON, type Value } from '../rego/index.js';
-import type { Json } from '../decisions/index.js';
+import { newDecisionId, type Json } from '../decisions/index.js';
 import { PLATFORM_TENANT, type ApiClient } from './auth/clients.js';
 import { buildAuthzInput } from './auth/input.js';
 import { badRequest, HttpError } from './errors.js';
@@ -130,7 +130,7 @@ interface DenyDetails {
 async function deny(ctx: Koa.Context, state: ServerState, status: 401 | 403, reason: string, d: DenyDetails): Promise<never> {
   const who = identityOf(ctx);
   state.metrics.authzDenials.inc([String(status), d.failure ?? (status === 401 ? 'unauthenticated' : 'policy')]);
-  const decisionId = randomUUID();
+  const decisionId = newDecisionId();
   const input: Json = d.input !== undefined
     ? (toJSON(d.input) as Json)
     : { method: ctx.method, path: ctx.path.split('/').filter((s) => s !== ''), failure: d.failure ?? null };

@@ -27,15 +27,38 @@ export async function readBody(ctx: Koa.Context, limits: BodyLimits): Promise<Bu
   if (declared > limits.maxBytes) throw tooLarge(limits);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limits.maxBytes) {
-      // Answer first; the rest of the body is not read, so the connection closes after the answer.
-      ctx.set('Connection', 'close');
-      throw tooLarge(limits);
+  // Plain stream events: an async iterator costs a promise per chunk and several objects per request.
+  await new Promise<void>((resolve, reject) => {
+    const req = ctx.req;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxBytes) {
+        // Answer first; the rest of the body is not read, so the connection closes after the answer.
+        ctx.set('Connection', 'close');
+        done(tooLarge(limits));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(req.complete ? undefined : new HttpError(400, 'invalid_parameter', 'the request body ended early'));
+    function done(err?: Error) {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve();
     }
-    chunks.push(chunk);
-  }
+    if (req.readableEnded) return resolve();
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
   let body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
   const encoding = ctx.get('content-encoding').toLowerCase();
   if (encoding === 'gzip') {

@@ -5,6 +5,8 @@
  * cannot grow memory without bound.
  */
 
+import { addProcessMetrics } from './process-metrics.js';
+
 type Labels = readonly string[];
 const MAX_SERIES = 2000;
 
@@ -102,9 +104,16 @@ export class Histogram extends Series<HistogramData> {
 
 /** A gauge computed when scraped. */
 export class GaugeFn implements Metric {
-  constructor(readonly name: string, readonly help: string, readonly labelNames: Labels, private readonly read: () => Array<[Labels, number]>) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: Labels,
+    private readonly read: () => Array<[Labels, number]>,
+    /** A value that only grows, kept by something else (CPU seconds), is a counter read at scrape time. */
+    readonly type: 'gauge' | 'counter' = 'gauge',
+  ) {}
   render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`);
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
     for (const [values, v] of this.read()) out.push(`${this.name}${labelText(this.labelNames, values)} ${num(v)}`);
   }
 }
@@ -147,9 +156,16 @@ export class ServerMetrics {
   readonly authzDenials = this.registry.add(new Counter('attest_authz_denials_total', 'Requests refused by authentication (401) or data.system.authz (403), by status and reason.', ['code', 'reason']));
   readonly limitExceeded = this.registry.add(new Counter('attest_limit_exceeded_total', 'Requests answered with a limit error, by limit (body_size, json_depth, eval_steps, eval_time, eval_collection, rate, timeout).', ['limit']));
   private readonly paths = new Set<string>();
+  private readonly stopProcessMetrics: () => void;
 
   constructor(ledger?: LedgerGauges) {
     if (ledger) this.registry.add(new GaugeFn('attest_ledger_queue_depth', 'Decisions waiting for the next ledger transaction.', [], () => [[[], ledger.queueDepth()]]));
+    this.stopProcessMetrics = addProcessMetrics(this.registry);
+  }
+
+  /** Stops sampling the event loop and garbage collection. */
+  close(): void {
+    this.stopProcessMetrics();
   }
 
   /** Caller-chosen paths as labels, capped at 200 distinct values. */

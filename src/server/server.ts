@@ -154,6 +154,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       if (names.length) log(`migrations applied: ${names.join(', ')}`);
     } catch (e) {
       await db.close();
+      metrics.close();
       throw new Error(`database ${db.description}: migrations failed: ${(e as Error).message}`, { cause: e });
     }
     ledger = new DecisionLedger(db, {
@@ -185,14 +186,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (!options.tls && !isLoopback(host) && !options.allowInsecureBind) {
     await ledger?.close();
     await db?.close();
+    metrics.close();
     throw new Error(`refusing to serve plain HTTP on ${host}: without TLS attest binds to loopback only. Pass --tls-cert and --tls-key (npx attest certs dev makes a local pair), or --insecure-bind if TLS ends in front of attest`);
   }
   if (!auth && !isLoopback(host)) {
     await ledger?.close();
     await db?.close();
+    metrics.close();
     throw new Error('--insecure-no-auth serves only on a loopback address');
   }
   if (auth && !db) {
+    metrics.close();
     throw new Error('authentication needs the database (the API clients live there); --no-ledger only works with --insecure-no-auth');
   }
   const reportsDir = resolve(options.reportsDir ?? 'reports');
@@ -295,6 +299,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     });
     await ledger?.close();
     await db?.close();
+    metrics.close();
   })());
   return { url, port: addr.port, state, http, close };
 }

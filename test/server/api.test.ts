@@ -283,6 +283,25 @@ describe('decision service HTTP API (SQLite)', function () {
       expect(text).to.match(/^http_request_duration_seconds_count\{code="200",handler="v1\/data",method="POST"\} \d+$/m);
     });
 
+    it('exports the process series that Node dashboards read', async () => {
+      // Garbage enough for several young-generation collections.
+      let keep = 0;
+      for (let i = 0; i < 200_000; i++) keep += new Array(64).fill(i).length;
+      expect(keep).to.be.above(0);
+      await new Promise((r) => setTimeout(r, 50));
+      const text = (await get(base, '/metrics')).text;
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(text).to.match(/^# TYPE process_cpu_seconds_total counter$/m);
+      expect(value('process_cpu_seconds_total')).to.be.above(0);
+      expect(value('process_resident_memory_bytes')).to.be.above(10 * 1024 * 1024);
+      expect(value('nodejs_heap_size_used_bytes')).to.be.above(0).and.at.most(value('nodejs_heap_size_total_bytes'));
+      expect(value('process_start_time_seconds')).to.be.within(Date.now() / 1000 - 3600, Date.now() / 1000);
+      expect(value('nodejs_eventloop_lag_p99_seconds')).to.be.at.least(value('nodejs_eventloop_lag_p50_seconds'));
+      expect(value('nodejs_eventloop_lag_max_seconds')).to.be.above(0);
+      expect(Number(/^nodejs_gc_duration_seconds_count\{kind="minor"\} (\d+)$/m.exec(text)?.[1])).to.be.above(0);
+      if (process.platform === 'linux') expect(value('process_open_fds')).to.be.above(2);
+    });
+
     it('lists decisions with filters and keyset paging, and fetches one by id', async () => {
       const ids: string[] = [];
       const paging = await credential(db.db, base, { tenant: 'paging', roles: ['service'] });

@@ -7,6 +7,8 @@
  *   (c) a decision with the durable ledger on SQLite
  *   (d) a decision with the durable ledger on PostgreSQL
  *       (BENCH_DATABASE_URL, TEST_DATABASE_URL or a postgres DATABASE_URL)
+ *   (e) for comparison, (d) in the asynchronous ledger mode, which answers
+ *       before the commit (`--ledger-mode async`; not durable, not the target)
  *
  * Each server runs in its own process, so the load generator does not share
  * its event loop; the decision servers run without authentication and rate
@@ -184,8 +186,9 @@ async function main(): Promise<void> {
     { name: '(b) decision, no ledger', runs: [] },
     { name: '(c) durable ledger, SQLite', runs: [] },
     { name: '(d) durable ledger, PostgreSQL', runs: [], note: pg ? undefined : 'skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL' },
+    { name: '(e) async ledger, PostgreSQL', runs: [], note: pg ? undefined : 'skipped, as (d)' },
   ];
-  const [bare, noLedger, sqlite, postgres] = rows;
+  const [bare, noLedger, sqlite, postgres, postgresAsync] = rows;
   const notes: string[] = [];
   console.log(`attest bench:http — ${o.connections} connections, ${o.duration}s per scenario after ${o.warmup}s warm-up, ${o.runs} run(s), ${cpus().length} CPU(s), Node ${process.version}`);
 
@@ -216,16 +219,21 @@ async function main(): Promise<void> {
       }
 
       if (pg) {
-        const schema = `attest_bench_${process.pid}_${i}`;
-        const admin = await openDatabase(pg, { schema });
-        const childUrl = `${pg}${pg.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-        try {
-          const pm = await run(serveArgs, { DATABASE_URL: childUrl }, decisionPath);
-          postgres.runs.push(pm);
-          notes.push(`(d)${tag} ${await checkLedger(admin, pm.ok)}`);
-        } finally {
-          await admin.knex.raw('drop schema if exists ?? cascade', [schema]).catch(() => undefined);
-          await admin.close();
+        for (const [row, tagged, extra] of [
+          [postgres, '(d)', []],
+          [postgresAsync, '(e)', ['--ledger-mode', 'async', '--spill-file', join(work, `spill-${i}.jsonl`)]],
+        ] as const) {
+          const schema = `attest_bench_${process.pid}_${i}`;
+          const admin = await openDatabase(pg, { schema });
+          const childUrl = `${pg}${pg.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+          try {
+            const m = await run([...serveArgs, ...extra], { DATABASE_URL: childUrl }, decisionPath);
+            row.runs.push(m);
+            notes.push(`${tagged}${tag} ${await checkLedger(admin, m.ok)}`);
+          } finally {
+            await admin.knex.raw('drop schema if exists ?? cascade', [schema]).catch(() => undefined);
+            await admin.close();
+          }
         }
       }
     }

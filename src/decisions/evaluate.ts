@@ -13,6 +13,7 @@ import { canonicalJson, type Json } from './canonical.js';
 import { applyMask, MaskRuleError } from './mask.js';
 import { deriveOutcome, type DecisionInput, type DecisionRecord } from './record.js';
 import { getDecision, type DecisionLedger, type LedgerReceipt } from './ledger.js';
+import type { AsyncLedger } from './spill.js';
 
 export interface DecisionRequest {
   /** Slash-separated path under `data` ("access/decision"; "" for the whole tree). */
@@ -108,6 +109,8 @@ export interface EvaluatorOptions {
    * the decisions of one loop turn. 0 (default) hands them over at once.
    */
   lingerMs?: number;
+  /** Record through the asynchronous ledger instead (answer once accepted, not once committed). */
+  async?: AsyncLedger;
 }
 
 interface Held {
@@ -120,13 +123,16 @@ export class DecisionEvaluator {
   private held: Held[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly lingerMs: number;
+  private readonly async: AsyncLedger | undefined;
 
   /** `ledger` null: decisions are not recorded (benchmarks and `attest eval`-like uses only). */
   constructor(private readonly ledger: DecisionLedger | null, options: EvaluatorOptions = {}) {
     this.lingerMs = Math.max(0, options.lingerMs ?? 0);
+    this.async = options.async;
   }
 
-  private record(ledger: DecisionLedger, record: DecisionInput): Promise<LedgerReceipt> {
+  private record(ledger: DecisionLedger, record: DecisionInput): Promise<unknown> {
+    if (this.async) return this.async.record(record);
     if (this.lingerMs === 0) return ledger.commit(record);
     return new Promise((resolve, reject) => {
       this.held.push({ record, resolve, reject });

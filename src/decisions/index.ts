@@ -10,3 +10,4 @@ export { writeCheckpoint, listCheckpoints, ed25519Signer, checkpointPayload, typ
 export { appendAdminAction, verifyAdminAudit, listAdminActions, type AdminAction, type AdminAuditEntry } from './audit.js';
 export { toLedgerTimestamp, nowTimestamp } from './time.js';
 export { newDecisionId, decisionIds } from './id.js';
+export { AsyncLedger, type AsyncLedgerOptions, type AsyncLedgerStats } from './spill.js';

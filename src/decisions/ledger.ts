@@ -64,6 +64,11 @@ export class DecisionLedger {
     return { decision_id: row.decision_id, seq: row.seq, hash: row.hash };
   }
 
+  /** Records a row `toDecisionRow` made (the asynchronous mode's spill file holds these), with `append`'s guarantee. */
+  commitRow(row: Omit<DecisionRow, 'seq' | 'prev_hash' | 'hash'>): Promise<DecisionRow> {
+    return this.committer.append(row);
+  }
+
   /** Transactions, records, batch sizes and commit times so far, and the current queue depth. */
   get stats(): Readonly<GroupCommitStats> {
     return this.committer.stats;

@@ -133,8 +133,17 @@ export class Registry {
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** The asynchronous ledger's figures (decisions/spill.ts). */
+export interface SpillFigures {
+  spilled: number;
+  drained: number;
+  spillBytes: number;
+}
+
 export interface LedgerGauges {
   queueDepth(): number;
+  /** The asynchronous mode's figures; undefined in durable mode. */
+  spill?(): SpillFigures | undefined;
 }
 
 /** The series attest exports. */
@@ -160,6 +169,17 @@ export class ServerMetrics {
 
   constructor(ledger?: LedgerGauges) {
     if (ledger) this.registry.add(new GaugeFn('attest_ledger_queue_depth', 'Decisions waiting for the next ledger transaction.', [], () => [[[], ledger.queueDepth()]]));
+    const spill = ledger?.spill;
+    if (spill) {
+      // Present only in the asynchronous mode (--ledger-mode async).
+      const read = (pick: (s: SpillFigures) => number) => (): Array<[Labels, number]> => {
+        const s = spill();
+        return s ? [[[], pick(s)]] : [];
+      };
+      this.registry.add(new GaugeFn('attest_ledger_spilled_total', 'Decisions written to the spill file (asynchronous mode).', [], read((s) => s.spilled), 'counter'));
+      this.registry.add(new GaugeFn('attest_ledger_spill_drained_total', 'Decisions written from the spill file to the ledger (asynchronous mode).', [], read((s) => s.drained), 'counter'));
+      this.registry.add(new GaugeFn('attest_ledger_spill_bytes', 'Bytes of the spill file not yet in the ledger (asynchronous mode).', [], read((s) => s.spillBytes)));
+    }
     this.stopProcessMetrics = addProcessMetrics(this.registry);
   }
 

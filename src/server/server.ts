@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseUrlFromEnv, migrateLatest, openDatabase, type Database } from '../db/index.js';
-import { DecisionLedger, ed25519Signer, writeCheckpoint, type Signer } from '../decisions/index.js';
+import { AsyncLedger, DecisionLedger, ed25519Signer, writeCheckpoint, type Signer } from '../decisions/index.js';
 import { DecisionEvaluator } from '../decisions/evaluate.js';
 import { gitCommit } from '../policy/snapshot.js';
 import { loadRegistry } from '../controls/index.js';
@@ -45,6 +45,14 @@ export interface ServeOptions {
   host?: string;
   /** Record decisions (default true). Off only for benchmarks: nothing is logged. */
   ledger?: boolean;
+  /**
+   * `durable` (default): a decision is answered after its record committed.
+   * `async`: once it is queued, or flushed to the spill file when the queue is
+   * full or the database cannot be written (decisions/spill.ts).
+   */
+  ledgerMode?: 'durable' | 'async';
+  /** The async mode's spill file (default ./data/ledger-spill.jsonl). */
+  spillFile?: string;
   /** Reload when files under the policies directory change (default true). */
   watch?: boolean;
   /** Run the policy tests before a snapshot may serve (default false). */
@@ -140,12 +148,16 @@ export function loadCheckpointSigner(file: string, create = true): Signer | unde
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => process.stderr.write(`attest: ${m}\n`));
-  const metricsLedger: { ledger?: DecisionLedger } = {};
-  const metrics = new ServerMetrics({ queueDepth: () => metricsLedger.ledger?.stats.queueDepth ?? 0 });
+  const metricsLedger: { ledger?: DecisionLedger; async?: AsyncLedger } = {};
+  const metrics = new ServerMetrics({
+    queueDepth: () => metricsLedger.ledger?.stats.queueDepth ?? 0,
+    spill: () => metricsLedger.async?.stats,
+  });
   const useLedger = options.ledger ?? true;
 
   let db: Database | undefined;
   let ledger: DecisionLedger | undefined;
+  let asyncLedger: AsyncLedger | undefined;
   if (useLedger) {
     const url = options.databaseUrl ?? databaseUrlFromEnv();
     db = await openDatabase(url, { schema: options.databaseSchema, log: (level, m) => level !== 'debug' && log(`database ${level}: ${m}`) });
@@ -164,6 +176,18 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       },
     });
     metricsLedger.ledger = ledger;
+    if (options.ledgerMode === 'async') {
+      asyncLedger = new AsyncLedger(ledger, { file: resolve(options.spillFile ?? 'data/ledger-spill.jsonl'), log });
+      metricsLedger.async = asyncLedger;
+      try {
+        await asyncLedger.open();
+      } catch (e) {
+        await ledger.close();
+        await db.close();
+        metrics.close();
+        throw new Error(`the spill file ${options.spillFile ?? 'data/ledger-spill.jsonl'} cannot be used: ${(e as Error).message}`, { cause: e });
+      }
+    }
   }
 
   const controls: ControlsState = { dir: resolve(options.controls ?? 'controls'), errors: [] };
@@ -205,7 +229,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const snapshots = createSnapshotManager({ dir: resolve(options.policies ?? 'policies'), db, metrics, runTests: options.runTests, log, alsoReload: loadControls });
   const state: ServerState = {
     snapshots,
-    evaluator: new DecisionEvaluator(ledger ?? null, { lingerMs: options.ledgerLingerMs ?? 0 }),
+    evaluator: new DecisionEvaluator(ledger ?? null, { lingerMs: options.ledgerLingerMs ?? 0, async: asyncLedger }),
     db,
     ledger,
     metrics,
@@ -297,6 +321,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       http.close(() => r());
       http.closeIdleConnections();
     });
+    await asyncLedger?.close();
     await ledger?.close();
     await db?.close();
     metrics.close();

@@ -8,7 +8,7 @@ import { listDecisions, verifyLedger, type DecisionRecord } from '../../src/deci
 import { join } from 'node:path';
 import { loadCheckpointSigner, type RunningServer } from '../../src/server/index.js';
 import { forEachBackend } from '../db/backends.js';
-import { allowedInput, deniedInput, post, serve, workspace, type Workspace } from './helpers.js';
+import { allowedInput, deniedInput, get as getPath, post, serve, workspace, type Workspace } from './helpers.js';
 
 async function allDecisions(db: Parameters<typeof listDecisions>[0]): Promise<DecisionRecord[]> {
   const out: DecisionRecord[] = [];
@@ -77,5 +77,50 @@ forEachBackend('1,000 concurrent decisions over HTTP', (get) => {
     const rev = server.state.snapshots.current?.revision as string;
     const rows = await get().db.knex('policy_revisions').select('id');
     expect(rows.map((r: { id: string }) => r.id)).to.deep.equal([rev]);
+  });
+});
+
+forEachBackend('the decision service in asynchronous ledger mode', (get) => {
+  let ws: Workspace;
+  let server: RunningServer;
+
+  before(async () => {
+    ws = workspace();
+    server = await serve(ws, get(), { ledgerMode: 'async', spillFile: join(ws.dir, 'spill.jsonl') });
+  });
+
+  after(async () => {
+    await server.close();
+    ws.dispose();
+  });
+
+  it('keeps answering while the database is away, and every answered decision reaches the ledger afterwards', async () => {
+    const db = get().db;
+    const ask = () => post(server.url, '/v1/data/access/decision', JSON.stringify({ input: deniedInput() }));
+    const first = await Promise.all(Array.from({ length: 20 }, ask));
+    await db.knex.schema.renameTable('decisions', 'decisions_away');
+    let during: Awaited<ReturnType<typeof ask>>[];
+    try {
+      during = await Promise.all(Array.from({ length: 30 }, ask));
+      for (const r of during) expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      // Their commits fail behind the answers; the records go to the spill file.
+      const spilled = async () => Number(/^attest_ledger_spilled_total (\d+)$/m.exec((await getPath(server.url, '/metrics')).text)?.[1]);
+      const end = Date.now() + 10_000;
+      while ((await spilled()) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(await spilled()).to.be.above(0);
+    } finally {
+      await db.knex.schema.renameTable('decisions_away', 'decisions');
+    }
+    const answered = [...first, ...during].map((r) => r.body.decision_id as string);
+    const end = Date.now() + 10_000;
+    let stored = new Set<string>();
+    while (Date.now() < end) {
+      stored = new Set((await allDecisions(db)).map((d) => d.decision_id));
+      if (answered.every((id) => stored.has(id))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answered.filter((id) => !stored.has(id))).to.deep.equal([]);
+    expect(await verifyLedger(db)).to.include({ ok: true });
+    expect((await getPath(server.url, '/metrics')).text).to.match(/^attest_ledger_spill_bytes 0$/m);
   });
 });

@@ -16,6 +16,10 @@ export const command: Command = {
   --no-watch              do not reload when policy files change (SIGHUP and
                           POST /v1/admin/reload still do)
   --no-ledger             record nothing (benchmarks only: decisions are NOT logged)
+  --ledger-mode MODE      durable (default): answer after the record committed;
+                          async: answer once it is queued, spilling to a local
+                          file when the queue is full or the database is away
+  --spill-file FILE       async mode's spill file (default ./data/ledger-spill.jsonl)
   --max-body BYTES        largest request body, also after gzip (default 1048576)
   --max-depth N           deepest JSON nesting accepted (default 512)
   --checkpoint-interval S seconds between signed ledger checkpoints (default 60; 0 = off)
@@ -51,6 +55,8 @@ the policies; SIGTERM and SIGINT stop it after the requests in flight.`,
       { name: 'run-tests', kind: 'boolean' },
       { name: 'no-watch', kind: 'boolean' },
       { name: 'no-ledger', kind: 'boolean' },
+      { name: 'ledger-mode', kind: 'string' },
+      { name: 'spill-file', kind: 'string' },
       { name: 'max-body', kind: 'string' },
       { name: 'max-depth', kind: 'string' },
       { name: 'checkpoint-interval', kind: 'string' },
@@ -96,6 +102,9 @@ the policies; SIGTERM and SIGINT stop it after the requests in flight.`,
       if (!m) throw new UsageError(`--rate-limit must be N or N:BURST, got ${rate}`);
       rateLimit = { rate: Number(m[1]), burst: m[2] === undefined ? undefined : Number(m[2]) };
     }
+    const ledgerMode = flagString(args, 'ledger-mode') ?? 'durable';
+    if (ledgerMode !== 'durable' && ledgerMode !== 'async') throw new UsageError(`--ledger-mode must be durable or async, got ${ledgerMode}`);
+    if (flagString(args, 'spill-file') !== undefined && ledgerMode !== 'async') throw new UsageError('--spill-file goes with --ledger-mode async');
     const evalTimeout = durationFlag(args, 'eval-timeout');
     const evalSteps = optionalInt(args, 'eval-max-steps', 1000, 1_000_000_000);
 
@@ -109,6 +118,8 @@ the policies; SIGTERM and SIGINT stop it after the requests in flight.`,
       port,
       host,
       ledger: !flagBool(args, 'no-ledger'),
+      ledgerMode,
+      spillFile: flagString(args, 'spill-file'),
       watch: !flagBool(args, 'no-watch'),
       runTests: flagBool(args, 'run-tests'),
       maxBodyBytes: optionalInt(args, 'max-body', 1, 1 << 30),
@@ -134,6 +145,7 @@ the policies; SIGTERM and SIGINT stop it after the requests in flight.`,
       return 1;
     }
     if (flagBool(args, 'no-ledger')) console.error('attest: warning: --no-ledger: decisions are not recorded');
+    else if (ledgerMode === 'async') console.error('attest: warning: --ledger-mode async: decisions are answered before their records commit; those still queued are lost if the process dies');
     console.log(`attest: listening on ${server.url}`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

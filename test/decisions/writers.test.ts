@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { migrateLatest } from '../../src/db/index.js';
 import { DecisionLedger, LedgerError, canonicalJson, getDecision, verifyLedger } from '../../src/decisions/index.js';
 import { DECISIONS, toDecisionRow, type DecisionRow } from '../../src/decisions/record.js';
+import { batchStatement, bindBatch } from '../../src/decisions/pg-statement.js';
 import { forEachBackend } from '../db/backends.js';
 import { decision, resetLedgers } from './fixtures.js';
 
@@ -33,6 +34,14 @@ describe('decision hash body', () => {
       const [pre, mid, post] = DECISIONS.bodyParts?.(row) ?? ['', '', ''];
       expect(pre + JSON.stringify(row.prev_hash) + mid + String(row.seq) + post).to.equal(DECISIONS.bodyText?.(row));
     }
+  });
+
+  it('refuses, for PostgreSQL, a JSON column holding a raw control character (no canonical JSON does)', () => {
+    const row = toDecisionRow(decision(1));
+    const text = batchStatement(DECISIONS, new Map(DECISIONS.columns.map((c) => [c, 'text'])));
+    expect(() => bindBatch(DECISIONS, text, [row], 'now')).to.not.throw();
+    expect(() => bindBatch(DECISIONS, text, [{ ...row, input: JSON.stringify({ a: String.fromCharCode(0x1f) }) }], 'now')).to.not.throw(); // escaped by JSON: fine
+    expect(() => bindBatch(DECISIONS, text, [{ ...row, input: `{"a":"${String.fromCharCode(0x1f)}"}` }], 'now')).to.throw(LedgerError, /raw control character/);
   });
 
   it('names where a value is not JSON', () => {

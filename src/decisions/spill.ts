@@ -18,10 +18,10 @@
  * A record replayed after a crash that had in fact committed is recognised
  * by its decision id and skipped (`duplicate_record`).
  */
-import { mkdirSync, openSync, closeSync, fstatSync, ftruncateSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LedgerUnavailableError, isLedgerError } from './errors.js';
+import { InvalidRecordError, LedgerUnavailableError, isLedgerError } from './errors.js';
 import type { DecisionLedger } from './ledger.js';
 import { toDecisionRow, type DecisionInput, type DecisionRow } from './record.js';
 import type { Unchained } from './chain.js';
@@ -48,6 +48,8 @@ export interface AsyncLedgerStats {
 }
 
 type Row = Unchained<DecisionRow>;
+
+const NOT_A_RECORD = 'not a spilled record';
 
 /** Records read from the spill file per round. */
 const DRAIN_CHUNK_BYTES = 1 << 20;
@@ -80,13 +82,30 @@ export class AsyncLedger {
     mkdirSync(dirname(this.options.file), { recursive: true });
     // Every write lands at the end (O_APPEND), reads give their own position.
     this.file = await open(this.options.file, 'a+');
-    this.fileSize = (await this.file.stat()).size;
+    this.fileSize = await this.dropTornTail(this.file);
     this.stats.spillBytes = this.fileSize;
     if (this.fileSize > 0) {
       this.spilling = true;
       this.options.log?.(`ledger: ${this.fileSize} bytes of spilled decisions in ${this.options.file}; writing them to the ledger`);
       this.drainSoon(0);
     }
+  }
+
+  /**
+   * A process that died while appending may leave a last line without its
+   * newline. Its caller never got an answer (that waits for the flush), so
+   * the line is cut off; returns the size kept.
+   */
+  private async dropTornTail(file: FileHandle): Promise<number> {
+    const size = (await file.stat()).size;
+    if (size === 0) return 0;
+    const tail = Buffer.alloc(Math.min(size, DRAIN_CHUNK_BYTES));
+    await file.read(tail, 0, tail.length, size - tail.length);
+    if (tail[tail.length - 1] === 0x0a) return size;
+    const keep = size - tail.length + tail.lastIndexOf(0x0a) + 1;
+    await file.truncate(keep);
+    this.options.log?.(`ledger: cut ${size - keep} bytes of an unfinished record from the end of ${this.options.file}`);
+    return keep;
   }
 
   /**
@@ -182,6 +201,19 @@ export class AsyncLedger {
     this.checkIdle();
   }
 
+  /** A spilled record; a line that is not one (a damaged file) is kept aside in FILE.bad and skipped. */
+  private parseLine(line: string): Row | undefined {
+    try {
+      const row = JSON.parse(line) as Row;
+      if (row !== null && typeof row === 'object' && typeof row.decision_id === 'string') return row;
+    } catch {
+      // kept aside below
+    }
+    appendFileSync(`${this.options.file}.bad`, line + '\n');
+    this.options.log?.(`ledger: a line of ${this.options.file} is not a spilled record; kept in ${this.options.file}.bad`);
+    return undefined;
+  }
+
   private drainSoon(ms: number): void {
     if (this.draining || this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
@@ -210,10 +242,15 @@ export class AsyncLedger {
         const end = text.lastIndexOf('\n');
         if (end < 0) throw new Error(`a spilled record at byte ${this.drainedTo} of ${this.options.file} is longer than ${DRAIN_CHUNK_BYTES} bytes or cut off`);
         const lines = text.slice(0, end).split('\n');
-        const results = await Promise.allSettled(lines.map((l) => this.ledger.commitRow(JSON.parse(l) as Row)));
+        const results = await Promise.allSettled(lines.map((l) => {
+          const row = this.parseLine(l);
+          return row ? this.ledger.commitRow(row) : Promise.reject(new InvalidRecordError(NOT_A_RECORD));
+        }));
         const down = results.find((r) => r.status === 'rejected' && !(isLedgerError(r.reason) && r.reason.code !== 'ledger_unavailable'));
         for (const r of results) {
-          if (r.status === 'rejected' && isLedgerError(r.reason) && r.reason.code === 'invalid_record') this.options.log?.(`ledger: dropped an invalid spilled record: ${r.reason.message}`);
+          if (r.status === 'rejected' && isLedgerError(r.reason) && r.reason.code === 'invalid_record' && r.reason.message !== NOT_A_RECORD) {
+            this.options.log?.(`ledger: dropped an invalid spilled record: ${r.reason.message}`);
+          }
         }
         if (down) {
           // The database is still away: this chunk again later (what did commit is skipped as a duplicate then).

@@ -104,6 +104,26 @@ forEachBackend('the asynchronous ledger', (get) => {
     }
   });
 
+  it('cuts an unfinished last record and keeps a damaged line aside, writing the rest', async () => {
+    const ds = Array.from({ length: 3 }, (_, i) => decision(i));
+    mkdirSync(join(dir, 'spill'));
+    const lines = ds.map((d) => JSON.stringify(toDecisionRow(d)));
+    writeFileSync(file, `${lines[0]}\nnot json at all\n${lines[1]}\n${lines[2]}\n${lines[2].slice(0, 40)}`);
+    const log: string[] = [];
+    const ledger = new DecisionLedger(get().db);
+    const async = new AsyncLedger(ledger, { file, retryMs: 20, log: (m) => log.push(m) });
+    try {
+      await async.open();
+      await until('the file is written', () => async.stats.spillBytes === 0);
+      expect(await stored()).to.deep.equal(ds.map((d) => d.decision_id));
+      expect(readFileSync(`${file}.bad`, 'utf8')).to.equal('not json at all\n');
+      expect(log.join('\n')).to.match(/cut 40 bytes of an unfinished record/);
+    } finally {
+      await async.close();
+      await ledger.close();
+    }
+  });
+
   it('fails closed when neither the database nor the spill file can take a decision', async function () {
     // A full disk: every write to /dev/full fails with ENOSPC.
     if (!existsSync('/dev/full')) this.skip();

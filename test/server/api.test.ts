@@ -272,6 +272,18 @@ describe('decision service HTTP API (SQLite)', function () {
       expect((await get(base, '/health?bundles')).status).to.equal(200);
     });
 
+    it("answers OPA's custom health checks from data.system.health, without a credential", async () => {
+      const open = { Authorization: '' };
+      expect(await get(base, '/health/live', open)).to.deep.include({ status: 200, body: {} });
+      expect(await get(base, '/health/ready', open)).to.deep.include({ status: 200, body: {} });
+      const degraded = await get(base, '/health/degraded', open);
+      expect(degraded.status).to.equal(500);
+      expect(degraded.body).to.deep.equal({ error: 'health policy was not true at data.system.health.degraded' });
+      const missing = await get(base, '/health/started', open);
+      expect(missing.status).to.equal(500);
+      expect(missing.body).to.deep.equal({ error: 'health policy was undefined at data.system.health.started' });
+    });
+
     it('exports Prometheus metrics', async () => {
       const text = (await get(base, '/metrics')).text;
       expect(text).to.match(/^attest_decisions_total\{path="access\/decision",outcome="deny"\} \d+$/m);

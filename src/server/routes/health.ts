@@ -1,14 +1,17 @@
 /**
- * GET /health (OPA's: 200 `{}` when the server can decide) and GET /metrics.
- * Ready means a policy snapshot is loaded and the database answers. A failed
- * reload leaves the server ready (the previous snapshot serves) but the body
- * says so, and the metrics count it.
+ * GET /health (OPA's: 200 `{}` when the server can decide), OPA's custom
+ * health checks (GET /health/{rule}: `data.system.health.<rule>` must be
+ * true) and GET /metrics. Ready means a policy snapshot is loaded and the
+ * database answers. A failed reload leaves the server ready (the previous
+ * snapshot serves) but the body says so, and the metrics count it.
  */
 import type Koa from 'koa';
+import { RegoError, fromJSON, toJSON } from '../../rego/index.js';
 import { formatProblems } from '../reload.js';
 import { reply } from '../json.js';
 import type { Router } from '../router.js';
 import type { ServerState } from '../state.js';
+import { dataPath } from './data.js';
 
 async function databaseProblem(state: ServerState): Promise<string | undefined> {
   if (!state.db) return undefined;
@@ -54,6 +57,31 @@ export function healthRoutes(router: Router, state: ServerState): void {
       };
     }
     reply(ctx, 200, body);
+  });
+
+  // The input follows OPA's for these rules: `plugins_ready` and `plugin_state`, with attest's
+  // policy snapshot as the `bundle` plugin and its ledger as `decision_logs`.
+  router.get('/health/*rule', async (ctx: Koa.Context, p: Record<string, string>) => {
+    const path = `system/health/${dataPath(p.rule)}`;
+    const ref = `data.${path.split('/').join('.')}`;
+    const snap = state.snapshots.current;
+    if (!snap) {
+      reply(ctx, 500, { error: `health policy was undefined at ${ref}: no policy snapshot is loaded yet` });
+      return;
+    }
+    const dbProblem = await databaseProblem(state);
+    const input = { plugins_ready: !dbProblem, plugin_state: { bundle: 'OK', decision_logs: dbProblem ? 'ERROR' : 'OK' } };
+    let value;
+    try {
+      value = snap.engine.evalRef('/' + path.split('/').map(encodeURIComponent).join('/'), { input: fromJSON(input), limits: state.security.evalLimits });
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      reply(ctx, 500, { error: `health policy failed at ${ref}: ${snap.relativeError(e).message}` });
+      return;
+    }
+    if (value === undefined) reply(ctx, 500, { error: `health policy was undefined at ${ref}` });
+    else if (toJSON(value) !== true) reply(ctx, 500, { error: `health policy was not true at ${ref}` });
+    else reply(ctx, 200, {});
   });
 
   router.get('/metrics', (ctx: Koa.Context) => {

@@ -99,10 +99,18 @@ export class AsyncLedger {
   private async dropTornTail(file: FileHandle): Promise<number> {
     const size = (await file.stat()).size;
     if (size === 0) return 0;
-    const tail = Buffer.alloc(Math.min(size, DRAIN_CHUNK_BYTES));
-    await file.read(tail, 0, tail.length, size - tail.length);
-    if (tail[tail.length - 1] === 0x0a) return size;
-    const keep = size - tail.length + tail.lastIndexOf(0x0a) + 1;
+    let keep = 0;
+    // Back from the end, a growing window at a time, to the last newline (or the start).
+    for (let want = DRAIN_CHUNK_BYTES; ; want *= 2) {
+      const tail = Buffer.alloc(Math.min(size, want));
+      await file.read(tail, 0, tail.length, size - tail.length);
+      if (tail[tail.length - 1] === 0x0a) return size;
+      const at = tail.lastIndexOf(0x0a);
+      if (at >= 0 || tail.length === size) {
+        keep = at < 0 ? 0 : size - tail.length + at + 1;
+        break;
+      }
+    }
     await file.truncate(keep);
     this.options.log?.(`ledger: cut ${size - keep} bytes of an unfinished record from the end of ${this.options.file}`);
     return keep;
@@ -201,6 +209,23 @@ export class AsyncLedger {
     this.checkIdle();
   }
 
+  /**
+   * Whole lines from `from` on: a chunk, grown until it holds a newline (a
+   * record may be larger than a chunk). The file ends with a newline (see
+   * dropTornTail), so one is always found before its end.
+   */
+  private async completeLines(file: FileHandle, from: number): Promise<{ text: string; end: number }> {
+    for (let want = DRAIN_CHUNK_BYTES; ; want *= 2) {
+      const size = Math.min(want, this.fileSize - from);
+      const buf = Buffer.alloc(size);
+      const { bytesRead } = await file.read(buf, 0, size, from);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      const end = text.lastIndexOf('\n');
+      if (end >= 0) return { text, end };
+      if (size === this.fileSize - from) throw new Error(`the spilled record at byte ${from} of ${this.options.file} has no end`);
+    }
+  }
+
   /** A spilled record; a line that is not one (a damaged file) is kept aside in FILE.bad and skipped. */
   private parseLine(line: string): Row | undefined {
     try {
@@ -235,12 +260,7 @@ export class AsyncLedger {
     let retry = false;
     try {
       while (!this.closed && this.drainedTo < this.fileSize) {
-        const want = Math.min(DRAIN_CHUNK_BYTES, this.fileSize - this.drainedTo);
-        const buf = Buffer.alloc(want);
-        const { bytesRead } = await this.file.read(buf, 0, want, this.drainedTo);
-        const text = buf.subarray(0, bytesRead).toString('utf8');
-        const end = text.lastIndexOf('\n');
-        if (end < 0) throw new Error(`a spilled record at byte ${this.drainedTo} of ${this.options.file} is longer than ${DRAIN_CHUNK_BYTES} bytes or cut off`);
+        const { text, end } = await this.completeLines(this.file, this.drainedTo);
         const lines = text.slice(0, end).split('\n');
         const results = await Promise.allSettled(lines.map((l) => {
           const row = this.parseLine(l);

@@ -86,6 +86,7 @@ forEachBackend('the asynchronous ledger', (get) => {
 
   it('writes a spill file an earlier process left, skipping what that process had committed', async () => {
     const ds: DecisionInput[] = Array.from({ length: 6 }, (_, i) => decision(i));
+    ds[3] = decision(3, { input: { pad: 'x'.repeat(1_500_000) } }); // larger than the chunk the file is read in
     const first = new DecisionLedger(get().db);
     await first.commit(ds[0]); // committed, and (as after a crash between commit and truncation) also in the file
     await first.close();

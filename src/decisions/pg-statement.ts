@@ -66,6 +66,13 @@ function typeOf(types: ColumnTypes, column: string): string {
   return type;
 }
 
+/** The statement for one spec and the column types found for its tables, and how its parameters are made. */
+export interface BatchStatement<Row extends ChainRow> {
+  text: string;
+  /** The columns sent, in parameter order; `fields` for those sent as one split text (see FIELDS). */
+  columns: ReadonlyArray<{ name: keyof Unchained<Row> & string; fields: boolean }>;
+}
+
 /**
  * The statement text for a spec and the column types found for its tables.
  * Parameters: $1 ledger, $2–$4 body parts, $5 entry count, $6 time, then the
@@ -73,10 +80,11 @@ function typeOf(types: ColumnTypes, column: string): string {
  * Answers one row: the head it chained onto (`seq`, `prev`) and the entries'
  * `hashes`, NULL when the ledger has no head row yet.
  */
-export function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes?: ColumnTypes): string {
-  const cols = sentColumns(spec);
+export function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types: ColumnTypes, linkTypes?: ColumnTypes): BatchStatement<Row> {
   const json = new Set<string>(spec.jsonColumns);
-  const arrays = cols.map((c, i) => (json.has(c) ? `${FIELDS(`$${7 + i}`)}::${typeOf(types, c)}[]` : `$${7 + i}::${typeOf(types, c)}[]`)).join(', ');
+  const columns = sentColumns(spec).map((name) => ({ name, fields: json.has(name) }));
+  const cols = columns.map((c) => c.name);
+  const arrays = columns.map((c, i) => `${c.fields ? FIELDS(`$${7 + i}`) : `$${7 + i}`}::${typeOf(types, c.name)}[]`).join(', ');
   const ctes = [
     `head AS (SELECT seq, hash FROM ledger_head WHERE ledger = $1 FOR UPDATE)`,
     // Split once: the recursive part runs once per entry.
@@ -98,8 +106,9 @@ export function batchStatement<Row extends ChainRow>(spec: ChainSpec<Row>, types
         `SELECT x.key, c.seq FROM unnest($${n}::${typeOf(linkTypes, key)}[], $${n + 1}::int[]) AS x(key, ord) JOIN chain c ON c.i = x.ord)`,
     );
   }
-  return `WITH RECURSIVE ${ctes.join(', ')} SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS prev, ` +
+  const text = `WITH RECURSIVE ${ctes.join(', ')} SELECT (SELECT seq FROM head) AS seq, (SELECT hash FROM head) AS prev, ` +
     `array_agg(hash ORDER BY i) FILTER (WHERE i > 0) AS hashes FROM chain`;
+  return { text, columns };
 }
 
 export interface BoundStatement {
@@ -110,7 +119,7 @@ export interface BoundStatement {
 }
 
 /** The statement and its parameters for `entries`. */
-export function bindBatch<Row extends ChainRow>(spec: ChainSpec<Row>, text: string, entries: ReadonlyArray<Unchained<Row>>, now: string): BoundStatement {
+export function bindBatch<Row extends ChainRow>(spec: ChainSpec<Row>, statement: BatchStatement<Row>, entries: ReadonlyArray<Unchained<Row>>, now: string): BoundStatement {
   const bodyParts = spec.bodyParts;
   if (!bodyParts) throw new Error(`ledger "${spec.ledger}" has no body parts to chain in PostgreSQL`);
   const pre: string[] = [];
@@ -123,22 +132,22 @@ export function bindBatch<Row extends ChainRow>(spec: ChainSpec<Row>, text: stri
     post.push(parts[2]);
   }
   const values: unknown[] = [spec.ledger, fields(pre, 'a record body'), fields(mid, 'a record body'), fields(post, 'a record body'), entries.length, now];
-  const json = new Set<string>(spec.jsonColumns);
-  for (const c of sentColumns(spec)) {
-    values.push(json.has(c) ? fields(entries.map((e) => e[c] as string | null), `column ${c}`) : arrayLiteral(entries, c));
+  for (const c of statement.columns) {
+    values.push(c.fields ? fields(entries.map((e) => e[c.name] as string | null), `column ${c.name}`) : arrayLiteral(entries, c.name));
   }
-  if (spec.links) {
+  const links = spec.links;
+  if (links) {
     const keys: string[] = [];
     const owners: number[] = [];
-    entries.forEach((e, i) => {
-      for (const key of spec.links?.keys(e) ?? []) {
+    for (let i = 0; i < entries.length; i++) {
+      for (const key of links.keys(entries[i])) {
         keys.push(key);
         owners.push(i + 1);
       }
-    });
+    }
     values.push(arrayLiteral(keys), `{${owners.join(',')}}`);
   }
-  return { name: `attest_chain_${spec.ledger}`, text, values };
+  return { name: `attest_chain_${spec.ledger}`, text: statement.text, values };
 }
 
 const NEEDS_ESCAPE = /["\\]/;

@@ -19,12 +19,12 @@ import pg from 'pg';
 import type { PostgresSettings } from '../db/index.js';
 import { GENESIS_HASH, placeRows, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
 import type { ChainWriter } from './group-commit.js';
-import { COLUMN_TYPES_QUERY, batchStatement, bindBatch, type ColumnTypes } from './pg-statement.js';
+import { COLUMN_TYPES_QUERY, batchStatement, bindBatch, type BatchStatement, type ColumnTypes } from './pg-statement.js';
 
 /** The writer's connection, with the batch statement built for the column types it found. */
-interface Connection {
+interface Connection<Row extends ChainRow> {
   client: pg.Client;
-  statement: string;
+  statement: BatchStatement<Row>;
 }
 
 interface BatchAnswer {
@@ -34,7 +34,7 @@ interface BatchAnswer {
 }
 
 export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
-  private conn: Connection | undefined;
+  private conn: Connection<Row> | undefined;
 
   constructor(private readonly settings: PostgresSettings, private readonly spec: ChainSpec<Row>) {
     if (!spec.bodyParts) throw new Error(`ledger "${spec.ledger}" cannot be chained in PostgreSQL: its spec has no bodyParts`);
@@ -73,19 +73,19 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
     await conn?.client.end().catch(() => undefined);
   }
 
-  private async connection(): Promise<Connection> {
+  private async connection(): Promise<Connection<Row>> {
     if (this.conn) return this.conn;
     const s = this.settings;
     const client = new pg.Client({ connectionString: s.connectionString, connectionTimeoutMillis: s.timeoutMs, statement_timeout: s.statementTimeoutMs });
-    const conn: Connection = { client, statement: '' };
+    let conn: Connection<Row> | undefined;
     client.on('error', () => {
-      if (this.conn === conn) this.conn = undefined;
+      if (conn && this.conn === conn) this.conn = undefined;
     });
     await client.connect();
     try {
       if (s.schema) await client.query(`SET search_path TO "${s.schema.replace(/"/g, '""')}"`);
       const links = this.spec.links;
-      conn.statement = batchStatement(this.spec, await columnTypes(client, this.spec.table), links ? await columnTypes(client, links.table) : undefined);
+      conn = { client, statement: batchStatement(this.spec, await columnTypes(client, this.spec.table), links ? await columnTypes(client, links.table) : undefined) };
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;

@@ -38,10 +38,10 @@ describe('decision hash body', () => {
 
   it('refuses, for PostgreSQL, a JSON column holding a raw control character (no canonical JSON does)', () => {
     const row = toDecisionRow(decision(1));
-    const text = batchStatement(DECISIONS, new Map(DECISIONS.columns.map((c) => [c, 'text'])));
-    expect(() => bindBatch(DECISIONS, text, [row], 'now')).to.not.throw();
-    expect(() => bindBatch(DECISIONS, text, [{ ...row, input: JSON.stringify({ a: String.fromCharCode(0x1f) }) }], 'now')).to.not.throw(); // escaped by JSON: fine
-    expect(() => bindBatch(DECISIONS, text, [{ ...row, input: `{"a":"${String.fromCharCode(0x1f)}"}` }], 'now')).to.throw(LedgerError, /raw control character/);
+    const statement = batchStatement(DECISIONS, new Map(DECISIONS.columns.map((c) => [c, 'text'])));
+    expect(() => bindBatch(DECISIONS, statement, [row], 'now')).to.not.throw();
+    expect(() => bindBatch(DECISIONS, statement, [{ ...row, input: JSON.stringify({ a: String.fromCharCode(0x1f) }) }], 'now')).to.not.throw(); // escaped by JSON: fine
+    expect(() => bindBatch(DECISIONS, statement, [{ ...row, input: `{"a":"${String.fromCharCode(0x1f)}"}` }], 'now')).to.throw(LedgerError, /raw control character/);
   });
 
   it('names where a value is not JSON', () => {

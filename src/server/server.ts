@@ -158,6 +158,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   let db: Database | undefined;
   let ledger: DecisionLedger | undefined;
   let asyncLedger: AsyncLedger | undefined;
+  /** Lets go of what was opened so far, in reverse order (on a failed start, and on close). */
+  const release = async () => {
+    await asyncLedger?.close();
+    await ledger?.close();
+    await db?.close();
+    metrics.close();
+  };
   if (useLedger) {
     const url = options.databaseUrl ?? databaseUrlFromEnv();
     db = await openDatabase(url, { schema: options.databaseSchema, log: (level, m) => level !== 'debug' && log(`database ${level}: ${m}`) });
@@ -165,8 +172,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       const { names } = await migrateLatest(db);
       if (names.length) log(`migrations applied: ${names.join(', ')}`);
     } catch (e) {
-      await db.close();
-      metrics.close();
+      await release();
       throw new Error(`database ${db.description}: migrations failed: ${(e as Error).message}`, { cause: e });
     }
     ledger = new DecisionLedger(db, {
@@ -182,9 +188,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       try {
         await asyncLedger.open();
       } catch (e) {
-        await ledger.close();
-        await db.close();
-        metrics.close();
+        asyncLedger = undefined;
+        await release();
         throw new Error(`the spill file ${options.spillFile ?? 'data/ledger-spill.jsonl'} cannot be used: ${(e as Error).message}`, { cause: e });
       }
     }
@@ -208,19 +213,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const auth = options.auth ?? true;
   const host = options.host ?? '127.0.0.1';
   if (!options.tls && !isLoopback(host) && !options.allowInsecureBind) {
-    await ledger?.close();
-    await db?.close();
-    metrics.close();
+    await release();
     throw new Error(`refusing to serve plain HTTP on ${host}: without TLS attest binds to loopback only. Pass --tls-cert and --tls-key (npx attest certs dev makes a local pair), or --insecure-bind if TLS ends in front of attest`);
   }
   if (!auth && !isLoopback(host)) {
-    await ledger?.close();
-    await db?.close();
-    metrics.close();
+    await release();
     throw new Error('--insecure-no-auth serves only on a loopback address');
   }
   if (auth && !db) {
-    metrics.close();
+    await release();
     throw new Error('authentication needs the database (the API clients live there); --no-ledger only works with --insecure-no-auth');
   }
   const reportsDir = resolve(options.reportsDir ?? 'reports');
@@ -321,10 +322,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       http.close(() => r());
       http.closeIdleConnections();
     });
-    await asyncLedger?.close();
-    await ledger?.close();
-    await db?.close();
-    metrics.close();
+    await release();
   })());
   return { url, port: addr.port, state, http, close };
 }

@@ -293,11 +293,25 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     http.requestTimeout = timeout + 5000;
     http.headersTimeout = Math.min(60000, timeout + 5000);
   }
+  /** Stops what runs beside the HTTP server: watchers, signal handlers, timers. */
+  const stopBackground = () => {
+    snapshots.unwatch();
+    stopSighup();
+    stopRetention();
+    clearInterval(checkpointTimer);
+  };
   http.listen({ port: options.port ?? 8181, host });
-  await new Promise<void>((resolveListen, reject) => {
-    http.once('listening', resolveListen);
-    http.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      http.once('listening', resolveListen);
+      http.once('error', reject);
+    });
+  } catch (e) {
+    // The port is taken, say: nothing may keep running (or the process alive) after a failed start.
+    stopBackground();
+    await release();
+    throw e;
+  }
   http.keepAliveTimeout = 65000;
   const addr = http.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -314,10 +328,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
-    snapshots.unwatch();
-    stopSighup();
-    stopRetention();
-    clearInterval(checkpointTimer);
+    stopBackground();
     await new Promise<void>((r) => {
       http.close(() => r());
       http.closeIdleConnections();

@@ -5,10 +5,13 @@
  * one verifiable ledger.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { migrateLatest } from '../../src/db/index.js';
 import { listDecisions, verifyLedger, type DecisionRecord } from '../../src/decisions/index.js';
 import { forEachBackend } from '../db/backends.js';
-import { allowedInput, authHeader, childDatabaseUrl, deniedInput, spawnServer, workspace, type Child, type Workspace } from './helpers.js';
+import { BIN, CONTROLS, allowedInput, authHeader, childDatabaseUrl, deniedInput, spawnServer, workspace, type Child, type Workspace } from './helpers.js';
 
 async function allIds(db: Parameters<typeof listDecisions>[0]): Promise<{ ids: Set<string>; rows: DecisionRecord[] }> {
   const rows: DecisionRecord[] = [];
@@ -112,6 +115,40 @@ forEachBackend('two attest serve processes on one database', (get) => {
       a.proc.kill('SIGTERM');
       b.proc.kill('SIGTERM');
       await Promise.all([exited(a), exited(b)]);
+    }
+  });
+});
+
+describe('attest serve on a port that is taken', () => {
+  it('says so and exits with status 1, holding nothing that keeps it running', async function () {
+    this.timeout(30000);
+    const ws = workspace();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const proc = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--policies', ws.policies, '--controls', CONTROLS], {
+        cwd: ws.dir,
+        env: { ...process.env, DATABASE_URL: `sqlite:${join(ws.dir, 'attest.db')}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null | 'hung'>((resolve) => {
+        const timer = setTimeout(() => {
+          proc.kill('SIGKILL');
+          resolve('hung');
+        }, 15000);
+        proc.on('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect(code, err).to.equal(1);
+      expect(err).to.match(/EADDRINUSE/);
+    } finally {
+      taken.close();
+      ws.dispose();
     }
   });
 });

@@ -96,10 +96,10 @@ function memo(f: (path: string) => string): (path: string) => string {
 }
 
 /** The engine's reference for a slash path whose segments are decoded ("a b/c" → "/a%20b/c"). */
-const engineRef = memo((path) => '/' + path.split('/').map(encodeURIComponent).join('/'));
+export const engineRef = memo((path) => '/' + path.split('/').map(encodeURIComponent).join('/'));
 
 /** `data.a.b` for the path "a/b" (the key used for rule metadata). */
-const dataRef = memo((path) => (path === '' ? 'data' : 'data.' + path.split('/').join('.')));
+export const dataRef = memo((path) => (path === '' ? 'data' : 'data.' + path.split('/').join('.')));
 
 export interface EvaluatorOptions {
   /**

@@ -11,6 +11,7 @@ import { formatProblems } from '../reload.js';
 import { reply } from '../json.js';
 import type { Router } from '../router.js';
 import type { ServerState } from '../state.js';
+import { dataRef, engineRef } from '../../decisions/evaluate.js';
 import { dataPath } from './data.js';
 
 async function databaseProblem(state: ServerState): Promise<string | undefined> {
@@ -63,7 +64,7 @@ export function healthRoutes(router: Router, state: ServerState): void {
   // policy snapshot as the `bundle` plugin and its ledger as `decision_logs`.
   router.get('/health/*rule', async (ctx: Koa.Context, p: Record<string, string>) => {
     const path = `system/health/${dataPath(p.rule)}`;
-    const ref = `data.${path.split('/').join('.')}`;
+    const ref = dataRef(path);
     const snap = state.snapshots.current;
     if (!snap) {
       reply(ctx, 500, { error: `health policy was undefined at ${ref}: no policy snapshot is loaded yet` });
@@ -73,7 +74,7 @@ export function healthRoutes(router: Router, state: ServerState): void {
     const input = { plugins_ready: !dbProblem, plugin_state: { bundle: 'OK', decision_logs: dbProblem ? 'ERROR' : 'OK' } };
     let value;
     try {
-      value = snap.engine.evalRef('/' + path.split('/').map(encodeURIComponent).join('/'), { input: fromJSON(input), limits: state.security.evalLimits });
+      value = snap.engine.evalRef(engineRef(path), { input: fromJSON(input), limits: state.security.evalLimits });
     } catch (e) {
       if (!(e instanceof RegoError)) throw e;
       reply(ctx, 500, { error: `health policy failed at ${ref}: ${snap.relativeError(e).message}` });

@@ -9,6 +9,11 @@
  *       (BENCH_DATABASE_URL, TEST_DATABASE_URL or a postgres DATABASE_URL)
  *   (e) for comparison, (d) in the asynchronous ledger mode, which answers
  *       before the commit (`--ledger-mode async`; not durable, not the target)
+ *   (f) the floor under (d): (a)'s bare Koa handler doing (d)'s work and
+ *       nothing else — read and parse the body, decide, commit to the ledger
+ *       on PostgreSQL, answer — with none of the server's middleware, routing,
+ *       metrics or identity. What (d) could reach if the server around the
+ *       decision and the ledger cost nothing.
  *
  * Each server runs in its own process, so the load generator does not share
  * its event loop; the decision servers run without authentication and rate
@@ -30,8 +35,12 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
-import { openDatabase, type Database } from '../src/db/index.js';
-import { verifyLedger } from '../src/decisions/index.js';
+import { databaseUrlFromEnv, migrateLatest, openDatabase, type Database } from '../src/db/index.js';
+import { DecisionLedger, verifyLedger } from '../src/decisions/index.js';
+import { DecisionEvaluator } from '../src/decisions/evaluate.js';
+import { buildSnapshot } from '../src/policy/snapshot.js';
+import { RObject, stringifyJSON } from '../src/rego/index.js';
+import { DEFAULT_BODY_LIMITS, parseBody, readBody } from '../src/server/body.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'attest.js');
@@ -74,6 +83,28 @@ async function serveBare(): Promise<void> {
     const addr = server.address();
     if (addr && typeof addr === 'object') console.log(`bare: listening on http://127.0.0.1:${addr.port}`);
   });
+}
+
+/** Row (f): the bare Koa handler with the decision and the durable ledger on DATABASE_URL, nothing else. */
+async function serveFloor(): Promise<void> {
+  const db = await openDatabase(databaseUrlFromEnv());
+  await migrateLatest(db);
+  const snapshot = buildSnapshot(POLICIES);
+  const evaluator = new DecisionEvaluator(new DecisionLedger(db));
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const startedAt = process.hrtime.bigint();
+    const body = parseBody(await readBody(ctx, DEFAULT_BODY_LIMITS), ctx.get('content-type'), DEFAULT_BODY_LIMITS);
+    const input = body instanceof RObject ? body.get('input') : undefined;
+    const d = await evaluator.decide(snapshot, { path: 'bench/access/allow', input, caller: 'bench', startedAt });
+    ctx.type = 'application/json';
+    ctx.body = `{"decision_id":"${d.decision_id}","result":${d.result === undefined ? 'null' : stringifyJSON(d.result)}}`;
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    if (addr && typeof addr === 'object') console.log(`floor: listening on http://127.0.0.1:${addr.port}`);
+  });
+  process.once('SIGTERM', () => server.close(() => void db.close().then(() => process.exit(0))));
 }
 
 interface Child {
@@ -187,8 +218,9 @@ async function main(): Promise<void> {
     { name: '(c) durable ledger, SQLite', runs: [] },
     { name: '(d) durable ledger, PostgreSQL', runs: [], note: pg ? undefined : 'skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL' },
     { name: '(e) async ledger, PostgreSQL', runs: [], note: pg ? undefined : 'skipped, as (d)' },
+    { name: '(f) floor: (d) in a bare handler', runs: [], note: pg ? undefined : 'skipped, as (d)' },
   ];
-  const [bare, noLedger, sqlite, postgres, postgresAsync] = rows;
+  const [bare, noLedger, sqlite, postgres, postgresAsync, floor] = rows;
   const notes: string[] = [];
   console.log(`attest bench:http — ${o.connections} connections, ${o.duration}s per scenario after ${o.warmup}s warm-up, ${o.runs} run(s), ${cpus().length} CPU(s), Node ${process.version}`);
 
@@ -219,15 +251,16 @@ async function main(): Promise<void> {
       }
 
       if (pg) {
-        for (const [row, tagged, extra] of [
-          [postgres, '(d)', []],
-          [postgresAsync, '(e)', ['--ledger-mode', 'async', '--spill-file', join(work, `spill-${i}.jsonl`)]],
+        for (const [row, tagged, args] of [
+          [postgres, '(d)', serveArgs],
+          [postgresAsync, '(e)', [...serveArgs, '--ledger-mode', 'async', '--spill-file', join(work, `spill-${i}.jsonl`)]],
+          [floor, '(f)', [SELF, '--floor']],
         ] as const) {
           const schema = `attest_bench_${process.pid}_${i}`;
           const admin = await openDatabase(pg, { schema });
           const childUrl = `${pg}${pg.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
           try {
-            const m = await run([...serveArgs, ...extra], { DATABASE_URL: childUrl }, decisionPath);
+            const m = await run([...args], { DATABASE_URL: childUrl }, decisionPath);
             row.runs.push(m);
             notes.push(`${tagged}${tag} ${await checkLedger(admin, m.ok)}`);
           } finally {
@@ -264,8 +297,11 @@ async function main(): Promise<void> {
     const okRatio = d.rps / ceiling >= 0.4;
     const okP99 = d.p99 < 20;
     console.log(`target (d) ≥ 40% of (a) and p99 < 20 ms: ${okRatio && okP99 ? 'met' : 'NOT met'} (${((100 * d.rps) / ceiling).toFixed(0)}%, p99 ${d.p99.toFixed(2)} ms)`);
+    const f = summary(floor.runs);
+    console.log(`the server around the decision and the ledger: (d) reaches ${((100 * d.rps) / f.rps).toFixed(0)}% of its floor (f), which is ${((100 * f.rps) / ceiling).toFixed(0)}% of (a)`);
   }
 }
 
 if (process.argv[2] === '--bare') await serveBare();
+else if (process.argv[2] === '--floor') await serveFloor();
 else await main();

@@ -68,3 +68,10 @@ test_health_is_open_metrics_are_not if {
 	not authz.allow with input as {"method": "GET", "path": ["metrics"]}
 	authz.allow with input as {"method": "GET", "path": ["metrics"], "identity": {"tenant": "*", "roles": ["monitoring"]}}
 }
+
+test_policy_and_data_writes_reach_the_server_only_for_platform_security if {
+	authz.allow with input as {"method": "PUT", "path": ["v1", "policies", "access.rego"], "identity": {"tenant": "*", "roles": ["security"]}}
+	authz.allow with input as {"method": "DELETE", "path": ["v1", "data", "access"], "identity": {"tenant": "*", "roles": ["security"]}}
+	not authz.allow with input as {"method": "PUT", "path": ["v1", "policies", "access.rego"], "identity": {"tenant": "acme", "roles": ["security"]}}
+	not authz.allow with input as {"method": "PUT", "path": ["v1", "data", "access"], "identity": {"tenant": "*", "roles": ["service", "admin"]}}
+}

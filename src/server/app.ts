@@ -46,14 +46,19 @@ function requestMetrics(metrics: ServerMetrics): Koa.Middleware {
   };
 }
 
-/** Reads and parses the body of POST requests into `ctx.state.body` (undefined when empty). */
+/** Reads and parses the body of POST, PUT and PATCH requests into `ctx.state.body` (undefined when empty); a Rego module stays text. */
 function bodyParser(limits: BodyLimits): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method === 'POST' || ctx.method === 'PUT' || ctx.method === 'PATCH') {
       const raw = await readBody(ctx, limits);
-      const t0 = process.hrtime.bigint();
-      ctx.state.body = parseBody(raw, ctx.get('content-type'), limits);
-      ctx.state.parseNs = Number(process.hrtime.bigint() - t0);
+      if (ctx.method === 'PUT' && ctx.path.startsWith('/v1/policies/')) {
+        // A Rego module, sent as text like OPA's clients send it.
+        ctx.state.rawBody = raw.toString('utf8');
+      } else {
+        const t0 = process.hrtime.bigint();
+        ctx.state.body = parseBody(raw, ctx.get('content-type'), limits);
+        ctx.state.parseNs = Number(process.hrtime.bigint() - t0);
+      }
     }
     await next();
   };

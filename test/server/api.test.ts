@@ -233,9 +233,9 @@ describe('decision service HTTP API (SQLite)', function () {
       const r = await get(base, '/v2/nothing');
       expect(r.status).to.equal(404);
       expect(r.body.code).to.equal('resource_not_found');
-      const m = await fetch(base + '/v1/data/access/allow', { method: 'DELETE', headers: authHeader(base) });
+      const m = await fetch(base + '/v1/decisions', { method: 'DELETE', headers: authHeader(base) });
       expect(m.status).to.equal(405);
-      expect(m.headers.get('allow')).to.contain('POST');
+      expect(m.headers.get('allow')).to.equal('GET');
       expect(((await m.json()) as { code: string }).code).to.equal('invalid_operation');
     });
 
@@ -346,6 +346,34 @@ describe('decision service HTTP API (SQLite)', function () {
       const one = await get(base, '/v1/policies/log/mask.rego');
       expect((one.body.result as { raw: string }).raw).to.contain('package system.log');
       expect((await get(base, '/v1/policies/none.rego')).status).to.equal(404);
+    });
+
+    it('refuses policy and data writes as OPA does under a bundle that owns every path, and says where to change them', async () => {
+      const send = async (method: string, path: string, body?: string, type = 'text/plain') => {
+        const r = await fetch(base + path, { method, body, headers: { 'content-type': type, ...authHeader(base) } });
+        return { status: r.status, body: (await r.json()) as { code: string; message: string; errors?: Array<{ code: string; message: string; location?: { row: number } }> } };
+      };
+      const before = (await get(base, '/v1/policies/access.rego')).body.result as { raw: string; revision: string };
+      const put = await send('PUT', '/v1/policies/access.rego', 'package access\n\nallow := true\n');
+      expect(put.status).to.equal(400);
+      expect(put.body.code).to.equal('invalid_parameter');
+      expect(put.body.message).to.equal('all paths owned by bundle "policies"');
+      expect(put.body.errors?.[0].code).to.equal('policies_from_git');
+      expect(put.body.errors?.[0].message).to.contain('POST /v1/admin/reload');
+      // A module that does not parse says so first, with the place.
+      const broken = await send('PUT', '/v1/policies/new.rego', 'package x\n\nallow if {\n');
+      expect(broken.status).to.equal(400);
+      expect(broken.body.message).to.equal('error(s) occurred while compiling module(s)');
+      expect(broken.body.errors?.[0].location?.row).to.be.a('number');
+      expect((await send('DELETE', '/v1/policies/access.rego')).body.message).to.equal('all paths owned by bundle "policies"');
+      expect((await send('DELETE', '/v1/policies/none.rego')).status).to.equal(404);
+      for (const method of ['PUT', 'PATCH', 'DELETE']) {
+        const w = await send(method, '/v1/data/roles', method === 'DELETE' ? undefined : '{"viewer": []}', 'application/json');
+        expect([method, w.status, w.body.message]).to.deep.equal([method, 400, 'all paths owned by bundle "policies"']);
+      }
+      // Nothing changed.
+      const after = (await get(base, '/v1/policies/access.rego')).body.result as { raw: string; revision: string };
+      expect(after).to.deep.equal(before);
     });
 
     it('serves the control registry with enforcement points from the snapshot', async () => {

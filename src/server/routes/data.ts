@@ -15,6 +15,7 @@ import { identityOf } from '../identity.js';
 import { flag, param, sendJsonText } from '../json.js';
 import type { Router } from '../router.js';
 import type { ServerState } from '../state.js';
+import { ownedByBundle } from './policies.js';
 
 const MAX_BATCH = 1000;
 
@@ -157,6 +158,13 @@ export function dataRoutes(router: Router, state: ServerState): void {
     if (d.result === undefined) throw undefinedDocument(snapshot, path);
     sendJsonText(ctx, 200, stringifyJSON(d.result, flag(ctx, 'pretty') ? '  ' : ''));
   };
+  // Base documents come from the policies directory, as policies do.
+  for (const method of ['PUT', 'PATCH', 'DELETE']) {
+    router.add(method, '/v1/data/*path', () => {
+      throw ownedByBundle(state);
+    });
+  }
+
   router.post('/', bare(() => state.defaultDecision));
   router.post('/v0/data/*path', bare((p) => dataPath(p.path)));
 

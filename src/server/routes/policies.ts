@@ -1,7 +1,18 @@
-/** GET /v1/policies and /v1/policies/{id}: the modules of the serving snapshot, `{id, raw, ast}` like OPA. */
-import type { Module } from '../../rego/index.js';
+/**
+ * GET /v1/policies and /v1/policies/{id}: the modules of the serving
+ * snapshot, `{id, raw, ast}` like OPA.
+ *
+ * PUT and DELETE /v1/policies/{id}, and writes to base documents under
+ * /v1/data, are refused the way OPA refuses them when a bundle without
+ * roots owns every path: the policies and data come from the Git-tracked
+ * policies directory (the "policies" bundle in provenance), and a change made
+ * over HTTP would bypass review, differ between servers and vanish at the next
+ * reload. A module sent with PUT is still parsed first, so a client learns of
+ * its syntax errors too.
+ */
+import { parseModule, RegoError, type Module } from '../../rego/index.js';
 import type { PolicySnapshot } from '../../policy/snapshot.js';
-import { HttpError, notFound } from '../errors.js';
+import { HttpError, MSG, badRequest, notFound } from '../errors.js';
 import { reply } from '../json.js';
 import { decodeParam, type Router } from '../router.js';
 import type { ServerState } from '../state.js';
@@ -18,6 +29,21 @@ function policyJson(snap: PolicySnapshot, m: Module): Record<string, unknown> {
   return { id: snap.moduleId(m), raw: source, ast: { ...ast, file: snap.moduleId(m) }, revision: snap.revision };
 }
 
+/** OPA's answer to a write under a bundle that owns every path, and what to do instead. */
+export function ownedByBundle(state: ServerState): HttpError {
+  return badRequest('all paths owned by bundle "policies"', [{
+    code: 'policies_from_git',
+    message: `policies and data are served from ${state.snapshots.dir}: change the files there and commit them; the server reloads on change, on SIGHUP and on POST /v1/admin/reload`,
+  }]);
+}
+
+function moduleOf(snap: PolicySnapshot, rawId: string): Module {
+  const id = rawId.split('/').map(decodeParam).join('/');
+  const m = snap.modules.find((x) => snap.moduleId(x) === id);
+  if (!m) throw notFound(`storage_not_found_error: policy id "${id}"`);
+  return m;
+}
+
 export function policyRoutes(router: Router, state: ServerState): void {
   router.get('/v1/policies', (ctx) => {
     const snap = snapshotOf(state);
@@ -26,9 +52,22 @@ export function policyRoutes(router: Router, state: ServerState): void {
 
   router.get('/v1/policies/*id', (ctx, p) => {
     const snap = snapshotOf(state);
-    const id = p.id.split('/').map(decodeParam).join('/');
-    const m = snap.modules.find((x) => snap.moduleId(x) === id);
-    if (!m) throw notFound(`storage_not_found_error: policy id "${id}"`);
-    reply(ctx, 200, { result: policyJson(snap, m) });
+    reply(ctx, 200, { result: policyJson(snap, moduleOf(snap, p.id)) });
+  });
+
+  router.add('PUT', '/v1/policies/*id', (ctx, p) => {
+    const text = (ctx.state.rawBody as string | undefined) ?? '';
+    try {
+      parseModule(text, p.id.split('/').map(decodeParam).join('/'));
+    } catch (e) {
+      if (e instanceof RegoError) throw badRequest(MSG.compileModule, [e.toJSON()]);
+      throw e;
+    }
+    throw ownedByBundle(state);
+  });
+
+  router.add('DELETE', '/v1/policies/*id', (_ctx, p) => {
+    moduleOf(snapshotOf(state), p.id);
+    throw ownedByBundle(state);
   });
 }

@@ -18,6 +18,11 @@ export class RawJson {
 export type Canonicalizable = Json | RawJson | undefined | Canonicalizable[] | { [key: string]: Canonicalizable };
 
 export function canonicalJson(value: Canonicalizable): string {
+  // JCS prints strings and numbers as JSON.stringify does, so where every
+  // object's keys already stand in canonical order (as `toJSON` of a Rego
+  // value leaves them) and nothing needs special treatment, the native
+  // serialiser gives the canonical text, several times faster.
+  if (nativeIsCanonical(value, 0)) return JSON.stringify(value);
   try {
     return write(value);
   } catch (err) {
@@ -25,6 +30,42 @@ export function canonicalJson(value: Canonicalizable): string {
     if (err instanceof TypeError) throw new TypeError(`canonical JSON: ${err.message} at ${badPath(value, '') || '/'}`);
     throw err;
   }
+}
+
+/** Deeper than this, the general writer decides (and the check stays cheap and bounded). */
+const NATIVE_MAX_DEPTH = 64;
+
+/**
+ * True when `JSON.stringify(v)` is exactly `write(v)`: every object plain
+ * with its keys in strictly ascending UTF-16 order (which JS's own order puts
+ * integer-like keys out of, so those fail), no member undefined, every number
+ * finite and not -0, no bigint and no raw fragment.
+ */
+function nativeIsCanonical(v: Canonicalizable, depth: number): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (v === null) return true;
+  if (depth > NATIVE_MAX_DEPTH || v instanceof RawJson) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!nativeIsCanonical(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1] < keys[i])) return false;
+    if (!nativeIsCanonical((v as { [key: string]: Canonicalizable })[keys[i]], depth + 1)) return false;
+  }
+  return true;
 }
 
 /** String concatenation (ropes) rather than a parts array: no location strings on the way. */

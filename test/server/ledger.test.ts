@@ -90,8 +90,9 @@ forEachBackend('the decision service in asynchronous ledger mode', (get) => {
   });
 
   after(async () => {
-    await server.close();
-    ws.dispose();
+    // Also when the backend was skipped and nothing was started.
+    await server?.close();
+    ws?.dispose();
   });
 
   it('keeps answering while the database is away, and every answered decision reaches the ledger afterwards', async () => {

@@ -37,8 +37,13 @@ export function ownedByBundle(state: ServerState): HttpError {
   }]);
 }
 
+/** A module id from its route parameter, each segment percent-decoded. */
+function policyId(raw: string): string {
+  return raw.split('/').map(decodeParam).join('/');
+}
+
 function moduleOf(snap: PolicySnapshot, rawId: string): Module {
-  const id = rawId.split('/').map(decodeParam).join('/');
+  const id = policyId(rawId);
   const m = snap.modules.find((x) => snap.moduleId(x) === id);
   if (!m) throw notFound(`storage_not_found_error: policy id "${id}"`);
   return m;
@@ -58,7 +63,7 @@ export function policyRoutes(router: Router, state: ServerState): void {
   router.add('PUT', '/v1/policies/*id', (ctx, p) => {
     const text = (ctx.state.rawBody as string | undefined) ?? '';
     try {
-      parseModule(text, p.id.split('/').map(decodeParam).join('/'));
+      parseModule(text, policyId(p.id));
     } catch (e) {
       if (e instanceof RegoError) throw badRequest(MSG.compileModule, [e.toJSON()]);
       throw e;

@@ -12,9 +12,20 @@ import { isUniqueViolation } from '../db/errors.js';
 import { commitBatch, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
 import { DuplicateRecordError, LedgerUnavailableError, isLedgerError } from './errors.js';
 
+/** What a writer wrote: the batch's entries chained, in order. */
+export interface WrittenBatch<Row extends ChainRow> {
+  rows: Row[];
+  /**
+   * The database transaction that held them, from writers that merge waiting
+   * batches into one transaction (its number, rising, and its size), so that
+   * the statistics count transactions rather than batches.
+   */
+  transaction?: { id: number; entries: number };
+}
+
 /** Writes one batch durably and returns its entries chained, in order. */
 export interface ChainWriter<Row extends ChainRow> {
-  write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]>;
+  write(entries: ReadonlyArray<Unchained<Row>>): Promise<WrittenBatch<Row>>;
   /**
    * Batches this writer accepts at once (default 1). More than one lets the
    * next batch wait at the database instead of in this process, when the
@@ -36,8 +47,8 @@ export interface ChainWriter<Row extends ChainRow> {
 export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   constructor(private readonly db: Database, private readonly spec: ChainSpec<Row>) {}
 
-  write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
-    return commitBatch(this.db, this.spec, entries);
+  async write(entries: ReadonlyArray<Unchained<Row>>): Promise<WrittenBatch<Row>> {
+    return { rows: await commitBatch(this.db, this.spec, entries) };
   }
 
   async close(): Promise<void> {}
@@ -47,7 +58,7 @@ export class KnexChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
 const PIPELINED_BATCH = 8;
 
 export interface GroupCommitOptions {
-  /** Most entries per transaction (default 512). */
+  /** Most entries per batch handed to the writer (default 512); a writer that merges batches bounds its transactions itself. */
   maxBatch?: number;
   /** Most entries waiting; beyond it appends fail closed (default 20000). */
   maxQueue?: number;
@@ -79,6 +90,8 @@ export class GroupCommitter<Row extends ChainRow> {
   private inFlight = 0;
   private closed = false;
   private idle: Array<() => void> = [];
+  /** The last merged transaction counted (see WrittenBatch.transaction). */
+  private lastTransaction = -1;
   private readonly maxBatch: number;
   private readonly maxQueue: number;
   private readonly maxInFlight: number;
@@ -162,22 +175,28 @@ export class GroupCommitter<Row extends ChainRow> {
 
   private async commit(batch: Pending<Row>[]): Promise<void> {
     const started = performance.now();
-    let rows: Row[] | undefined;
+    let written: WrittenBatch<Row> | undefined;
     let failure: unknown;
     try {
-      rows = await this.writer.write(batch.map((p) => p.entry));
+      written = await this.writer.write(batch.map((p) => p.entry));
     } catch (err) {
       failure = err;
     }
-    if (rows) {
+    if (written) {
+      const { rows, transaction } = written;
       this.finished();
       const millis = performance.now() - started;
-      this.stats.transactions++;
       this.stats.records += rows.length;
-      this.stats.largestBatch = Math.max(this.stats.largestBatch, rows.length);
-      this.stats.lastCommitMillis = millis;
-      this.stats.totalCommitMillis += millis;
-      this.options.onCommit?.(rows.length, millis);
+      // Batches merged into one transaction answer one after the other: count it once, at its full size.
+      if (transaction === undefined || transaction.id !== this.lastTransaction) {
+        if (transaction) this.lastTransaction = transaction.id;
+        const size = transaction?.entries ?? rows.length;
+        this.stats.transactions++;
+        this.stats.largestBatch = Math.max(this.stats.largestBatch, size);
+        this.stats.lastCommitMillis = millis;
+        this.stats.totalCommitMillis += millis;
+        this.options.onCommit?.(size, millis);
+      }
       for (let i = 0; i < batch.length; i++) this.settle(batch[i], rows[i]);
       return;
     }

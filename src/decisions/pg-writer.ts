@@ -18,7 +18,7 @@
 import pg from 'pg';
 import type { PostgresSettings } from '../db/index.js';
 import { GENESIS_HASH, placeRows, type ChainRow, type ChainSpec, type Unchained } from './chain.js';
-import type { ChainWriter } from './group-commit.js';
+import type { ChainWriter, WrittenBatch } from './group-commit.js';
 import { COLUMN_TYPES_QUERY, batchStatement, bindBatch, type BatchStatement, type ColumnTypes } from './pg-statement.js';
 
 /** The writer's connection, with the batch statement built for the column types it found. */
@@ -41,14 +41,14 @@ export class PgChainWriter<Row extends ChainRow> implements ChainWriter<Row> {
   }
 
   /** Chains the entries (in place) and commits them; resolves with the rows after COMMIT. */
-  async write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
+  async write(entries: ReadonlyArray<Unchained<Row>>): Promise<WrittenBatch<Row>> {
     const conn = await this.connection();
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         const result = await conn.client.query<BatchAnswer>(bindBatch(this.spec, conn.statement, entries, new Date().toISOString()));
         const answer = result.rows[0];
         if (answer?.hashes && answer.seq !== null && answer.prev !== null) {
-          return placeRows<Row>(entries, Number(answer.seq) + 1, answer.prev, answer.hashes);
+          return { rows: placeRows<Row>(entries, Number(answer.seq) + 1, answer.prev, answer.hashes) };
         }
         // A ledger without a head row yet (the migration creates the decisions' own).
         await conn.client.query('INSERT INTO ledger_head (ledger, seq, hash, updated_at) VALUES ($1, 0, $2, $3) ON CONFLICT (ledger) DO NOTHING', [

@@ -9,13 +9,14 @@
  * waits for at most the commit in progress and its own.
  *
  * Protocol: `{ id, entries }` (entries as JSON text) in; `{ id, ok: true, seq,
- * prev, hashes }` (the first seq, the hash it chained onto, each entry's
- * hash) or `{ id, ok: false, message, code }` out, in request order.
+ * prev, hashes, tx, txEntries }` (the first seq, the hash it chained onto,
+ * each entry's hash, and the number and size of the merged transaction) or
+ * `{ id, ok: false, message, code }` out, in request order.
  * `{ id: 0, close: true }` ends the thread once what it holds is written.
  */
 import { parentPort } from 'node:worker_threads';
 import { placeRows, type ChainRow, type Unchained } from './chain.js';
-import type { ChainWriter } from './group-commit.js';
+import type { ChainWriter, WrittenBatch } from './group-commit.js';
 import { WorkerClient } from './worker-client.js';
 
 export interface WriteRequest {
@@ -24,7 +25,7 @@ export interface WriteRequest {
 }
 
 export type WriteReply =
-  | { id: number; ok: true; seq: number; prev: string; hashes: string[] }
+  | { id: number; ok: true; seq: number; prev: string; hashes: string[]; tx: number; txEntries: number }
   | { id: number; ok: false; message: string; code?: string };
 
 type Message = WriteRequest | { id: 0; close: true };
@@ -45,6 +46,7 @@ export function serveWriteRequests(writer: ThreadBatchWriter): void {
   const waiting: WriteRequest[] = [];
   let draining = false;
   let closing = false;
+  let transactions = 0;
 
   port.on('message', (m: Message) => {
     if ('close' in m) closing = true;
@@ -58,13 +60,14 @@ export function serveWriteRequests(writer: ThreadBatchWriter): void {
   async function drain(): Promise<void> {
     while (waiting.length > 0) {
       const { requests, entries, counts } = takeBatch(waiting);
+      const tx = ++transactions;
       let replies: WriteReply[];
       try {
         const rows = await writer.write(entries);
         let at = 0;
         replies = requests.map((r, i) => {
           const mine = rows.slice(at, (at += counts[i]));
-          return { id: r.id, ok: true, seq: mine[0].seq, prev: mine[0].prev_hash, hashes: mine.map((x) => x.hash) };
+          return { id: r.id, ok: true, seq: mine[0].seq, prev: mine[0].prev_hash, hashes: mine.map((x) => x.hash), tx, txEntries: entries.length };
         });
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown };
@@ -111,10 +114,10 @@ export class ThreadChainWriter<Row extends ChainRow> implements ChainWriter<Row>
     this.thread = new WorkerClient(script, workerData);
   }
 
-  async write(entries: ReadonlyArray<Unchained<Row>>): Promise<Row[]> {
+  async write(entries: ReadonlyArray<Unchained<Row>>): Promise<WrittenBatch<Row>> {
     const reply = await this.thread.request({ entries: JSON.stringify(entries) });
     if (!reply.ok) throw Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {});
-    return placeRows<Row>(entries, reply.seq, reply.prev, reply.hashes);
+    return { rows: placeRows<Row>(entries, reply.seq, reply.prev, reply.hashes), transaction: { id: reply.tx, entries: reply.txEntries } };
   }
 
   close(): Promise<void> {

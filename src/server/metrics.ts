@@ -154,7 +154,7 @@ export class ServerMetrics {
   readonly decisionDuration = this.registry.add(new Histogram('attest_decision_duration_seconds', 'Time from request to recorded decision, by data path.', ['path'], LATENCY_BUCKETS));
   readonly evalDuration = this.registry.add(new Histogram('attest_decision_eval_duration_seconds', 'Time spent in the policy engine per decision.', [], LATENCY_BUCKETS));
   readonly ledgerCommits = this.registry.add(new Histogram('attest_ledger_commit_duration_seconds', 'Duration of ledger transactions (group commits).', [], LATENCY_BUCKETS));
-  readonly ledgerBatch = this.registry.add(new Histogram('attest_ledger_batch_size', 'Decisions per ledger transaction.', [], [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]));
+  readonly ledgerBatch = this.registry.add(new Histogram('attest_ledger_batch_size', 'Decisions per ledger transaction.', [], [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]));
   readonly ledgerFailures = this.registry.add(new Counter('attest_ledger_failures_total', 'Decisions withheld because the ledger could not record them (503).'));
   readonly reloads = this.registry.add(new Counter('attest_policy_reloads_total', 'Policy snapshot reloads, by result.', ['result']));
   readonly reloadOk = this.registry.add(new Gauge('attest_policy_last_reload_success', '1 when the latest policy reload succeeded, 0 when it failed (the previous snapshot keeps serving).'));

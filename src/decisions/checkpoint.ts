@@ -2,7 +2,7 @@
  * Signed checkpoints: a statement "ledger L had N records ending in hash H at
  * time T", signed, so a report can later prove what the ledger held then.
  */
-import { generateKeyPairSync, sign as edSign, verify as edVerify, createHash, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign as edSign, verify as edVerify, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from '../db/index.js';
 import { canonicalJson } from './canonical.js';
@@ -30,20 +30,41 @@ export function findSigner(lookup: SignerLookup | undefined, keyId: string): Sig
 /** A signer over an Ed25519 key pair (generated in memory unless given). */
 export function ed25519Signer(keys?: { privateKey: KeyObject; publicKey: KeyObject }, keyId?: string): Signer {
   const pair = keys ?? generateKeyPairSync('ed25519');
-  const der = pair.publicKey.export({ type: 'spki', format: 'der' });
-  const id = keyId ?? 'ed25519:' + createHash('sha256').update(der).digest('hex').slice(0, 16);
   return {
-    keyId: id,
+    keyId: keyId ?? ed25519KeyId(pair.publicKey),
     algorithm: 'ed25519',
     sign: (bytes) => edSign(null, bytes, pair.privateKey).toString('base64'),
-    verify: (bytes, signature) => {
-      try {
-        return edVerify(null, bytes, pair.publicKey, Buffer.from(signature, 'base64'));
-      } catch {
-        return false;
-      }
-    },
+    verify: (bytes, signature) => ed25519Verify(pair.publicKey, bytes, signature),
   };
+}
+
+/** The key id checkpoints record for an Ed25519 public key: a digest of its SPKI form. */
+export function ed25519KeyId(publicKey: KeyObject): string {
+  return 'ed25519:' + createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+}
+
+/**
+ * A checker of checkpoint signatures from an Ed25519 public key (PEM), for
+ * whoever holds the public key only: a report and its verifier.
+ */
+export function ed25519Verifier(publicKeyPem: string): Signer {
+  const publicKey = createPublicKey(publicKeyPem);
+  return {
+    keyId: ed25519KeyId(publicKey),
+    algorithm: 'ed25519',
+    sign: () => {
+      throw new Error('a checkpoint verifier holds no private key');
+    },
+    verify: (bytes, signature) => ed25519Verify(publicKey, bytes, signature),
+  };
+}
+
+function ed25519Verify(publicKey: KeyObject, bytes: Uint8Array, signature: string): boolean {
+  try {
+    return edVerify(null, bytes, publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 export interface Checkpoint {

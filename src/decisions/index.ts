@@ -6,7 +6,7 @@ export type { GroupCommitOptions, GroupCommitStats } from './group-commit.js';
 export { deriveOutcome, type DecisionInput, type DecisionRecord, type AppendedRecord } from './record.js';
 export { DecisionLedger, getDecision, listDecisions, type DecisionLedgerOptions, type LedgerReceipt, type DecisionFilter, type DecisionPage, type DecisionPageRequest } from './ledger.js';
 export { verifyLedger, type VerifyOptions, type VerifyReport, type LedgerProblem, type CheckpointProblem, type ProblemKind } from './verify.js';
-export { writeCheckpoint, listCheckpoints, ed25519Signer, checkpointPayload, type Signer, type SignerLookup, type Checkpoint } from './checkpoint.js';
+export { writeCheckpoint, listCheckpoints, ed25519Signer, ed25519Verifier, ed25519KeyId, checkpointPayload, type Signer, type SignerLookup, type Checkpoint } from './checkpoint.js';
 export { appendAdminAction, verifyAdminAudit, listAdminActions, type AdminAction, type AdminAuditEntry } from './audit.js';
 export { toLedgerTimestamp, nowTimestamp } from './time.js';
 export { newDecisionId, decisionIds } from './id.js';

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '../controls/index.js';
-import { appendAdminAction } from '../decisions/index.js';
+import { appendAdminAction, ed25519Verifier } from '../decisions/index.js';
 import { collectEvidence, type CollectOptions } from './collect.js';
-import type { KeyStore } from './keys.js';
+import { certificateVerifier, type KeyStore } from './keys.js';
 import { MANIFEST_FORMAT, PDF_FILE, manifestDigest, sha256, signManifest, type Manifest } from './manifest.js';
 import { renderCsv } from './render/csv.js';
 import { renderOscal } from './render/oscal.js';
@@ -23,6 +23,8 @@ export interface GenerateOptions extends Omit<CollectOptions, 'reportId' | 'regi
   outDir: string;
   keyStore: KeyStore;
   reportId?: string;
+  /** Public keys (PEM, Ed25519) the server signs ledger checkpoints with: checked, and named in the manifest. */
+  checkpointKeys?: string[];
 }
 
 export interface GeneratedReport {
@@ -58,10 +60,18 @@ export async function generateReport(o: GenerateOptions): Promise<GeneratedRepor
     if (loaded.errors.length) extraNotes.push(`The control registry has ${loaded.errors.length} problem(s); invalid files were left out (run \`attest controls check\`).`);
   }
   const key = o.keyStore.activeKey();
+  // Every certificate the store holds checks the checkpoints its key signed (older keys too, after a rotation).
   const certs = o.keyStore.certificates();
+  const checkpointVerifiers = new Map((o.checkpointKeys ?? []).map((pem) => {
+    const v = ed25519Verifier(pem);
+    return [v.keyId, { verifier: v, pem }] as const;
+  }));
   const report = await collectEvidence({
     ...o, registry, reportId: id,
-    signers: (keyId) => (certs.has(keyId) || keyId === key.keyId ? o.keyStore.signer() : undefined),
+    signers: (keyId) => {
+      const cert = certs.get(keyId) ?? (keyId === key.keyId ? key.certificate : undefined);
+      return cert ? certificateVerifier(cert) : checkpointVerifiers.get(keyId)?.verifier;
+    },
   });
   report.notes.push(...extraNotes);
 
@@ -87,6 +97,9 @@ export async function generateReport(o: GenerateOptions): Promise<GeneratedRepor
       head: report.ledger.head,
       segment: { from_seq: report.ledger.segment.fromSeq, to_seq: report.ledger.segment.toSeq, to_hash: report.ledger.segment.toHash, records: report.ledger.segment.records },
       admin_head: report.ledger.adminHead,
+      ...(checkpointVerifiers.size > 0
+        ? { checkpoint_keys: [...checkpointVerifiers].map(([keyId, k]) => ({ key_id: keyId, public_key: k.pem })) }
+        : {}),
     },
     decisions: report.runtime.total,
     files: { ...hashes },

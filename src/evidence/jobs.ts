@@ -25,6 +25,8 @@ export interface ReportJobContext {
   policiesDir?: string;
   /** A loaded registry (else `controlsDir` is read for each job). */
   registry?: Registry;
+  /** Public keys (PEM) of the server's checkpoint key: reports check checkpoints with them and name them. */
+  checkpointKeys?: string[];
 }
 
 export interface ReportRequest {
@@ -88,7 +90,7 @@ export async function startReportJob(ctx: ReportJobContext, req: ReportRequest):
   remember(job);
   void generateReport({
     db: ctx.db, registry, framework: req.framework, period, tenant: job.tenant, policiesDir: ctx.policiesDir,
-    requestedBy: req.requestedBy, outDir: reportDir(ctx, job.id), keyStore: ctx.keyStore, reportId: job.id,
+    requestedBy: req.requestedBy, outDir: reportDir(ctx, job.id), keyStore: ctx.keyStore, reportId: job.id, checkpointKeys: ctx.checkpointKeys,
     onProgress: (m) => { job.progress = m; },
   }).then(
     (r) => Object.assign(job, { status: 'done', files: r.files, finishedAt: new Date().toISOString(), progress: undefined }),

@@ -86,6 +86,17 @@ export function keyIdOfCertificate(certificatePem: string): string {
   return keyIdOf(forge.pki.certificateFromPem(certificatePem).publicKey as forge.pki.rsa.PublicKey);
 }
 
+/** A checker of signatures made with the key of `certificatePem` (it cannot sign). */
+export function certificateVerifier(certificatePem: string): Signer {
+  return {
+    keyId: keyIdOfCertificate(certificatePem),
+    sign: () => {
+      throw new Error('a certificate verifies only');
+    },
+    verify: (bytes, signature) => verifyWithCertificate(certificatePem, bytes, signature),
+  };
+}
+
 export class KeyStore {
   readonly dir: string;
   private readonly env: NodeJS.ProcessEnv;

@@ -29,6 +29,11 @@ export interface Manifest {
     head: { seq: number; hash: string };
     segment: { from_seq: number; to_seq: number; to_hash: string | null; records: number };
     admin_head: { seq: number; hash: string };
+    /**
+     * Public keys (PEM) the server signs checkpoints with, so that a verifier
+     * can check them; the manifest's own signature vouches for them.
+     */
+    checkpoint_keys?: { key_id: string; public_key: string }[];
   };
   /** Decisions in the report's scope (period and tenant) when it was made. */
   decisions: number;

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Database } from '../db/index.js';
-import { verifyLedger } from '../decisions/index.js';
-import { certificateFingerprint, keyIdOfCertificate, verifyWithCertificate, type KeyStore } from './keys.js';
+import { ed25519Verifier, verifyLedger, type Signer } from '../decisions/index.js';
+import { certificateFingerprint, certificateVerifier, keyIdOfCertificate, type KeyStore } from './keys.js';
 import { MANIFEST_FORMAT, PDF_FILE, manifestDigest, sha256, verifyManifestSignature, type Manifest } from './manifest.js';
 import { countDecisions } from './queries.js';
 
@@ -160,7 +160,9 @@ async function ledgerChecks(db: Database, m: Manifest, add: (n: string, s: Check
     if (seg.records === 0) {
       add('ledger segment', 'OK', 'no decisions in the period');
     } else {
-      const signers = trusted.map((pem) => ({ keyId: keyIdOfCertificate(pem), sign: () => { throw new Error('verification only'); }, verify: (b: Uint8Array, s: string) => verifyWithCertificate(pem, b, s) }));
+      const signers: Signer[] = trusted.map(certificateVerifier);
+      // The server's checkpoint keys, as the (already checked) manifest names them.
+      for (const k of m.ledger.checkpoint_keys ?? []) signers.push(ed25519Verifier(k.public_key));
       const v = await verifyLedger(db, { from: seg.from_seq, to: seg.to_seq, signers });
       const last = await db.knex('decisions').select('hash').where({ seq: seg.to_seq }).first();
       if (!v.ok) add('ledger segment', 'FAIL', v.firstBad?.message ?? v.checkpoints.firstBad?.message ?? 'verification failed');

@@ -132,6 +132,12 @@ function buildInfo(): BuildInfo {
   return { version, build_commit: gitCommit(root) ?? '', build_timestamp: timestamp, build_hostname: hostname() };
 }
 
+/** The public half (PEM) of the checkpoint key in `file`, for reports to check checkpoints with; undefined without one. */
+export function checkpointPublicKey(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return createPublicKey(createPrivateKey(readFileSync(file, 'utf8'))).export({ type: 'spki', format: 'pem' }).toString();
+}
+
 /** Loads the checkpoint key, creating it (owner-readable only) the first time. */
 export function loadCheckpointSigner(file: string, create = true): Signer | undefined {
   let privateKey: KeyObject;
@@ -225,6 +231,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     throw new Error('authentication needs the database (the API clients live there); --no-ledger only works with --insecure-no-auth');
   }
   const reportsDir = resolve(options.reportsDir ?? 'reports');
+  const checkpointKeyFile = resolve(options.checkpointKeyFile ?? 'data/checkpoint-key.pem');
   let keyStore: KeyStore | undefined;
 
   const snapshots = createSnapshotManager({ dir: resolve(options.policies ?? 'policies'), db, metrics, runTests: options.runTests, log, alsoReload: loadControls });
@@ -249,7 +256,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     },
     reports: db ? (): ReportJobContext => {
       keyStore ??= new KeyStore({ dir: options.keysDir });
-      return { db: db as Database, keyStore, reportsDir, controlsDir: controls.dir, policiesDir: snapshots.dir, registry: controls.registry };
+      const checkpointKey = checkpointPublicKey(checkpointKeyFile);
+      return {
+        db: db as Database, keyStore, reportsDir, controlsDir: controls.dir, policiesDir: snapshots.dir, registry: controls.registry,
+        checkpointKeys: checkpointKey ? [checkpointKey] : [],
+      };
     } : undefined,
     log,
   };
@@ -263,7 +274,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   let checkpointTimer: NodeJS.Timeout | undefined;
   const interval = options.checkpointIntervalMs ?? 60000;
   if (db && ledger && interval > 0) {
-    const signer = loadCheckpointSigner(resolve(options.checkpointKeyFile ?? 'data/checkpoint-key.pem'));
+    const signer = loadCheckpointSigner(checkpointKeyFile);
     let lastRecords = 0;
     const cpDb = db;
     const cpLedger = ledger;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import { loadRegistry, UnknownFrameworkError, type Registry } from '../../src/controls/index.js';
 import { migrateLatest } from '../../src/db/index.js';
-import { writeCheckpoint } from '../../src/decisions/index.js';
+import { ed25519Signer, writeCheckpoint } from '../../src/decisions/index.js';
 import {
   KeyStore, KeyStoreError, generateReport, getReportJob, parsePeriod, readReportFile, startReportJob, trustedCertificates,
   verifyReportFolder, waitForReportJob, type EvidenceReport, type GeneratedReport, type VerifyResult,
@@ -270,6 +270,37 @@ forEachBackend('evidence reports', (get) => {
       (e: unknown) => expect(e).to.be.instanceOf(UnknownFrameworkError),
     );
     expect((await verify(join(dir, 'jobs', job.id))).ok).to.equal(true);
+  });
+
+  it('checks checkpoints signed by the server\'s own key (given) and by a rotated report key, and names the server key in the manifest for verify', async function () {
+    this.timeout(60_000);
+    const db = get().db;
+    // attest serve signs checkpoints with its own Ed25519 key, not the report key.
+    const serverKey = generateKeyPairSync('ed25519');
+    await writeCheckpoint(db, ed25519Signer(serverKey));
+    const publicPem = serverKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const make = (name: string, checkpointKeys?: string[]) => generateReport({
+      db, registry, framework: 'gdpr', period: PERIOD, policiesDir: join(dir, 'policies'),
+      requestedBy: 'auditor@example.com', outDir: join(dir, name), keyStore: keys, checkpointKeys,
+    });
+
+    const without = await make('cp-without');
+    // The first checkpoint was signed with the report key before it was rotated (above): its certificate still checks it.
+    const [first] = await db.knex('ledger_checkpoints').select('key_id').orderBy('id').limit(1);
+    expect(first.key_id).to.not.equal(keys.activeKey().keyId);
+    expect(without.report.ledger.verification).to.include({ ok: true });
+    expect(without.report.ledger.verification.checkpoints).to.include({ checked: 2, signaturesVerified: 1, signaturesUnchecked: 1 });
+    expect(without.manifest.ledger.checkpoint_keys).to.equal(undefined);
+
+    const withKey = await make('cp-with', [publicPem]);
+    expect(withKey.report.ledger.verification.checkpoints).to.include({ checked: 2, signaturesVerified: 2, signaturesUnchecked: 0 });
+    expect(withKey.manifest.ledger.checkpoint_keys).to.deep.equal([{ key_id: ed25519Signer(serverKey).keyId, public_key: publicPem }]);
+    const v = await verify(join(dir, 'cp-with'));
+    expect(failed(v)).to.deep.equal([]);
+    expect(v.checks.find((c) => c.name === 'ledger segment')?.detail).to.match(/2 checkpoint\(s\), 2 signature\(s\) verified/);
+    // Without the key in the manifest, verify can check only the report key's checkpoint.
+    expect(v.checks.find((c) => c.name === 'ledger segment')?.detail).to.not.equal(
+      (await verify(join(dir, 'cp-without'))).checks.find((c) => c.name === 'ledger segment')?.detail);
   });
 
   it('fails the ledger check, naming it, after one ledger row changes', async () => {

@@ -22,7 +22,10 @@ logs its generation as an admin action. Progress goes to standard error.
   --requested-by ID  who asks (default cli:$USER)
   --database URL     database (default $DATABASE_URL, else sqlite:./data/attest.db)
   --keys DIR         signing key store (default $ATTEST_KEY_DIR, else ./data/keys);
-                     the private key is encrypted with $ATTEST_KEK (base64, 32 bytes)`,
+                     the private key is encrypted with $ATTEST_KEK (base64, 32 bytes)
+  --checkpoint-key FILE  the server's checkpoint key (default ./data/checkpoint-key.pem):
+                     checkpoints are checked with its public half, which the
+                     manifest names so that \`attest verify\` can check them too`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'framework', kind: 'string' },
@@ -35,6 +38,7 @@ logs its generation as an admin action. Progress goes to standard error.
       { name: 'requested-by', kind: 'string' },
       { name: 'database', kind: 'string' },
       { name: 'keys', kind: 'string' },
+      { name: 'checkpoint-key', kind: 'string' },
     ]);
     const need = (n: string) => flagString(args, n) ?? (() => { throw new UsageError(`--${n} is required`); })();
     const framework = need('framework');
@@ -51,12 +55,14 @@ logs its generation as an admin action. Progress goes to standard error.
     try {
       await migrateLatest(db);
       const keyStore = new KeyStore({ dir: flagString(args, 'keys') });
+      const { checkpointPublicKey } = await import('../../server/index.js');
+      const checkpointKey = checkpointPublicKey(resolve(flagString(args, 'checkpoint-key') ?? 'data/checkpoint-key.pem'));
       const r = await generateReport({
         db, framework, period, tenant: flagString(args, 'tenant') ?? null,
         policiesDir: flagString(args, 'policies') ?? 'policies',
         controlsDir: flagString(args, 'controls') ?? 'controls',
         requestedBy: flagString(args, 'requested-by') ?? `cli:${safeUser()}`,
-        outDir: out, keyStore, onProgress: step,
+        outDir: out, keyStore, onProgress: step, checkpointKeys: checkpointKey ? [checkpointKey] : [],
       });
       step(`done in ${(r.durationMs / 1000).toFixed(1)} s: ${r.pages} pages, ${r.report.runtime.total} decisions`);
       console.log(`report ${r.id} → ${out}`);

@@ -75,3 +75,10 @@ test_policy_and_data_writes_reach_the_server_only_for_platform_security if {
 	not authz.allow with input as {"method": "PUT", "path": ["v1", "policies", "access.rego"], "identity": {"tenant": "acme", "roles": ["security"]}}
 	not authz.allow with input as {"method": "PUT", "path": ["v1", "data", "access"], "identity": {"tenant": "*", "roles": ["service", "admin"]}}
 }
+
+test_ad_hoc_queries_only_for_platform_security if {
+	authz.allow with input as {"method": "POST", "path": ["v1", "query"], "identity": {"tenant": "*", "roles": ["security"]}}
+	authz.allow with input as {"method": "GET", "path": ["v1", "query"], "identity": {"tenant": "*", "roles": ["security"]}}
+	not authz.allow with input as {"method": "POST", "path": ["v1", "query"], "identity": {"tenant": "acme", "roles": ["security"]}}
+	not authz.allow with input as {"method": "POST", "path": ["v1", "query"], "identity": {"tenant": "*", "roles": ["service", "auditor"]}}
+}

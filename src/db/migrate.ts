@@ -6,6 +6,7 @@ import * as m3 from './migrations/20250601000003_admin_audit.js';
 import * as m4 from './migrations/20250601000004_reports.js';
 import * as m5 from './migrations/20250601000005_api_clients.js';
 import * as m6 from './migrations/20250601000006_security.js';
+import * as m7 from './migrations/20251128000007_decision_queries.js';
 
 interface MigrationModule {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['20250601000004_reports.js', m4],
   ['20250601000005_api_clients.js', m5],
   ['20250601000006_security.js', m6],
+  ['20251128000007_decision_queries.js', m7],
 ];
 
 /** A knex migration source over the statically imported migrations (no directory scanning). */

@@ -7,7 +7,7 @@
 import { newDecisionId } from './id.js';
 import type { Database } from '../db/index.js';
 import { getPolicyRevision } from '../db/index.js';
-import { RegoError, RObject, fromJSON, toJSON, type EvalLimits, type Value } from '../rego/index.js';
+import { RegoError, RObject, fromJSON, toJSON, type EvalLimits, type QueryResult, type Value } from '../rego/index.js';
 import { contentHash, snapshotFromSources, type PolicySnapshot } from '../policy/snapshot.js';
 import { canonicalJson, type Json } from './canonical.js';
 import { applyMask, MaskRuleError } from './mask.js';
@@ -113,6 +113,16 @@ export interface EvaluatorOptions {
   async?: AsyncLedger;
 }
 
+/** What evaluation left for `conclude`. */
+interface Evaluated {
+  decisionId: string;
+  timestamp: string;
+  started: bigint;
+  evalNs: number;
+  result: Value | undefined;
+  failure: RegoError | MaskRuleError | undefined;
+}
+
 interface Held {
   record: DecisionInput;
   resolve(r: LedgerReceipt): void;
@@ -162,13 +172,42 @@ export class DecisionEvaluator {
       if (!(e instanceof RegoError)) throw e;
       failure = snapshot.relativeError(e);
     }
-    const evalNs = Number(hrnow() - evalStart);
+    return this.conclude(snapshot, req, { decisionId, timestamp, started, evalNs: Number(hrnow() - evalStart), result, failure });
+  }
 
+  /**
+   * Decides an ad-hoc query (`/v1/query`) and records it like any decision,
+   * with path "" and the query text. The result is OPA's result set: one
+   * object of variable bindings per solution (empty when undefined). Throws
+   * the engine's RegoError, before anything is recorded, when the query does
+   * not parse or compile: that is the caller's mistake, not a decision.
+   */
+  async decideQuery(snapshot: PolicySnapshot, query: string, req: Omit<DecisionRequest, 'path'>): Promise<Decision> {
+    const started = req.startedAt ?? hrnow();
+    const prepared = snapshot.engine.prepare(query);
+    const decisionId = newDecisionId();
+    const { timestamp, ns } = clock();
+    const evalStart = hrnow();
+    let result: Value | undefined;
+    let failure: RegoError | MaskRuleError | undefined;
+    try {
+      result = solutionsOf(prepared.eval({ input: req.input, strict: req.strict, nowNs: ns, limits: req.limits }));
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      failure = snapshot.relativeError(e);
+    }
+    return this.conclude(snapshot, { ...req, path: '', query }, { decisionId, timestamp, started, evalNs: Number(hrnow() - evalStart), result, failure });
+  }
+
+  /** After evaluation: enforcement points, outcome, masking, the record, and the answer. */
+  private async conclude(snapshot: PolicySnapshot, req: DecisionRequest & { query?: string }, e: Evaluated): Promise<Decision> {
+    const { decisionId, timestamp, started, evalNs, result } = e;
+    let failure = e.failure;
     // The input as JSON is for the record and the mask only.
     const inputJson = req.input === undefined || (!this.ledger && !snapshot.hasMask) ? undefined : (toJSON(req.input) as Json);
     let resultJson = result === undefined ? undefined : (toJSON(result) as Json);
-    const points = failure ? [] : firedEnforcementPoints(snapshot, req.path, resultJson);
-    let outcome = failure ? 'error' : deriveOutcome(resultJson);
+    const points = failure || req.query !== undefined ? [] : firedEnforcementPoints(snapshot, req.path, resultJson);
+    let outcome = failure ? 'error' : req.query !== undefined ? queryOutcome(resultJson) : deriveOutcome(resultJson);
     let event: { input?: Json; result?: Json; erased?: string[]; masked?: string[] } = { input: inputJson, result: resultJson };
     if (failure) {
       event.result = errorJson(failure);
@@ -195,6 +234,7 @@ export class DecisionEvaluator {
         decision_id: decisionId,
         timestamp,
         path: req.path,
+        query: req.query,
         input: event.input,
         result: event.result,
         outcome,
@@ -211,6 +251,16 @@ export class DecisionEvaluator {
     if (failure) throw new DecisionEvalError(failure, decisionId);
     return decision;
   }
+}
+
+/** OPA's result set of a query: the bindings of each solution. */
+function solutionsOf(results: QueryResult[]): Value {
+  return results.map((r) => RObject.fromEntries(Object.entries(r.bindings)));
+}
+
+/** A query is defined when it has a solution. */
+function queryOutcome(result: Json | undefined): string {
+  return Array.isArray(result) && result.length > 0 ? 'defined' : 'undefined';
 }
 
 function errorJson(e: RegoError | MaskRuleError): Json {
@@ -318,15 +368,18 @@ export async function replayDecision(db: Database, decisionId: string): Promise<
   const input = decision.input === undefined ? undefined : fromJSON(decision.input);
   let result: Json | undefined;
   let error: { code: string; message: string } | undefined;
+  const nowNs = timestampNs(decision.timestamp);
   try {
-    const v = snapshot.engine.evalRef(engineRef(decision.path), { input, nowNs: timestampNs(decision.timestamp) });
+    const v = decision.query !== undefined
+      ? solutionsOf(snapshot.engine.prepare(decision.query).eval({ input, nowNs }))
+      : snapshot.engine.evalRef(engineRef(decision.path), { input, nowNs });
     result = v === undefined ? undefined : (toJSON(v) as Json);
   } catch (e) {
     if (!(e instanceof RegoError)) throw e;
     error = { code: e.code, message: snapshot.relativeError(e).message };
   }
-  const outcome = error ? 'error' : deriveOutcome(result);
-  const points = error ? [] : firedEnforcementPoints(snapshot, decision.path, result);
+  const outcome = error ? 'error' : decision.query !== undefined ? queryOutcome(result) : deriveOutcome(result);
+  const points = error || decision.query !== undefined ? [] : firedEnforcementPoints(snapshot, decision.path, result);
   const inputMasked = (decision.erased ?? []).concat(decision.masked ?? []).some((p) => p.startsWith('/input'));
   const resultMasked = (decision.erased ?? []).concat(decision.masked ?? []).some((p) => p.startsWith('/result'));
 

@@ -9,7 +9,10 @@ export interface DecisionInput {
   decision_id: string;
   /** When the decision was made (default: now). */
   timestamp?: string | Date;
+  /** The data path decided ("" for an ad-hoc query). */
   path: string;
+  /** The text of an ad-hoc query (`/v1/query`); absent for data-path decisions. */
+  query?: string;
   /** Absent when the request had no input. */
   input?: Json;
   /** Absent when the decision was undefined. */
@@ -36,6 +39,7 @@ export interface DecisionRecord {
   decision_id: string;
   timestamp: string;
   path: string;
+  query?: string;
   outcome: string;
   input?: Json;
   result?: Json;
@@ -60,6 +64,7 @@ export interface DecisionRow {
   decision_id: string;
   ts: string;
   path: string;
+  query: string | null;
   outcome: string;
   input: string | null;
   result: string | null;
@@ -93,6 +98,7 @@ export function toDecisionRow(d: DecisionInput): Omit<DecisionRow, 'seq' | 'prev
     throw new InvalidRecordError(`decision_id must be a UUID, got ${JSON.stringify(d.decision_id)}`);
   }
   if (typeof d.path !== 'string') throw new InvalidRecordError('path must be a string');
+  if (d.query !== undefined && typeof d.query !== 'string') throw new InvalidRecordError('query must be a string');
   if (typeof d.revision !== 'string' || d.revision === '') throw new InvalidRecordError('revision must be a non-empty string');
   const latency = typeof d.latency_ns === 'bigint' ? Number(d.latency_ns) : d.latency_ns;
   if (!Number.isSafeInteger(latency) || latency < 0) throw new InvalidRecordError('latency_ns must be a non-negative integer');
@@ -110,6 +116,7 @@ export function toDecisionRow(d: DecisionInput): Omit<DecisionRow, 'seq' | 'prev
     decision_id: d.decision_id.toLowerCase(),
     ts,
     path: d.path,
+    query: d.query ?? null,
     outcome: d.outcome ?? deriveOutcome(d.result),
     input: jsonText(d.input, 'input'),
     result: jsonText(d.result, 'result'),
@@ -150,6 +157,7 @@ export function fromDecisionRow(row: DecisionRow): DecisionRecord {
     prev_hash: row.prev_hash,
     hash: row.hash,
   };
+  if (row.query !== null && row.query !== undefined) rec.query = row.query;
   if (row.input !== null) rec.input = parseJson(row.input);
   if (row.result !== null) rec.result = parseJson(row.result);
   if (row.erased !== null) rec.erased = parseJson(row.erased) as string[];
@@ -170,6 +178,7 @@ function decisionBodyParts(r: Omit<DecisionRow, 'seq' | 'prev_hash' | 'hash'>): 
   if (r.masked !== null) pre += `,"masked":${r.masked}`;
   pre += `,"outcome":${str(r.outcome)},"path":${str(r.path)},"prev_hash":`;
   let mid = '';
+  if (r.query !== null && r.query !== undefined) mid += `,"query":${str(r.query)}`;
   if (r.result !== null) mid += `,"result":${r.result}`;
   mid += `,"revision":${str(r.revision)},"seq":`;
   return [pre, mid, `,"tenant":${str(r.tenant)},"timestamp":${str(r.ts)}}`];
@@ -181,7 +190,7 @@ export const DECISIONS: ChainSpec<DecisionRow> = {
   table: 'decisions',
   idColumn: 'decision_id',
   columns: [
-    'seq', 'decision_id', 'ts', 'path', 'outcome', 'input', 'result', 'erased', 'masked', 'revision',
+    'seq', 'decision_id', 'ts', 'path', 'query', 'outcome', 'input', 'result', 'erased', 'masked', 'revision',
     'caller', 'tenant', 'environment', 'latency_ns', 'enforcement_points', 'prev_hash', 'hash',
   ],
   jsonColumns: ['input', 'result', 'erased', 'masked', 'enforcement_points'],
@@ -197,6 +206,8 @@ export const DECISIONS: ChainSpec<DecisionRow> = {
     outcome: r.outcome,
     path: r.path,
     prev_hash: r.prev_hash,
+    // Only ad-hoc queries carry one: the bodies of other records are as they always were.
+    query: r.query ?? undefined,
     result: raw(r.result),
     revision: r.revision,
     seq: r.seq,
@@ -209,7 +220,7 @@ export const DECISIONS: ChainSpec<DecisionRow> = {
     return pre + str(r.prev_hash) + mid + int(r.seq) + post;
   },
   bodyParts: decisionBodyParts,
-  fromDb: (x) => ({ ...(x as unknown as DecisionRow), seq: Number(x.seq), latency_ns: Number(x.latency_ns) }),
+  fromDb: (x) => ({ ...(x as unknown as DecisionRow), query: (x.query as string | null | undefined) ?? null, seq: Number(x.seq), latency_ns: Number(x.latency_ns) }),
   links: {
     table: 'decision_enforcement_points',
     columns: ['point_id', 'decision_seq'],

@@ -92,7 +92,7 @@ function write(entries: ReadonlyArray<Unchained<ChainRow>>): ChainRow[] {
     }
     const rows = chainRows(spec, { seq: Number(head.seq), hash: head.hash }, entries);
     for (const row of rows) {
-      p.insert.run(spec.columns.map((c) => row[c]));
+      p.insert.run(spec.columns.map((c) => row[c] ?? null)); // a column newer than the record (read from a spill file) is NULL
       if (spec.links && p.link) for (const key of spec.links.keys(row)) p.link.run(key, row.seq);
     }
     const last = rows[rows.length - 1];

@@ -18,12 +18,13 @@ import { dataRoutes } from './routes/data.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
+import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { adminClientRoutes } from './routes/admin-clients.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import type { ServerState } from './state.js';
 
-const HANDLERS = new Set(['v1/data', 'v0/data', 'v1/batch', 'v1/decisions', 'v1/policies', 'v1/controls', 'v1/frameworks', 'v1/reports', 'v1/admin', 'health', 'metrics']);
+const HANDLERS = new Set(['v1/data', 'v0/data', 'v1/query', 'v1/batch', 'v1/decisions', 'v1/policies', 'v1/controls', 'v1/frameworks', 'v1/reports', 'v1/admin', 'health', 'metrics']);
 
 /** The `handler` label of http_request_duration_seconds: the API family, never the caller's path. */
 function handlerLabel(path: string): string {
@@ -71,6 +72,7 @@ export function createApp(state: ServerState): Koa {
   app.silent = true;
   const router = new Router();
   dataRoutes(router, state);
+  queryRoutes(router, state);
   decisionRoutes(router, state);
   policyRoutes(router, state);
   controlRoutes(router, state);

@@ -82,6 +82,19 @@ forEachBackend('decision ledger', (get, backend) => {
     expect((await verifyLedger(get().db)).ok).to.equal(true);
   });
 
+  it('keeps an ad-hoc query\'s text in the record and under its hash, and other records as they were', async () => {
+    const plain = await ledger.append(decision(1));
+    const asked = await ledger.append(decision(2, { path: '', query: 'x := data.roles[_]', result: [{ x: 'viewer' }], outcome: 'defined' }));
+    expect(plain).to.not.have.any.keys('query');
+    expect(await getDecision(get().db, asked.decision_id)).to.deep.include({ path: '', query: 'x := data.roles[_]', result: [{ x: 'viewer' }] });
+    // The query is hashed: changing it breaks the chain at that record.
+    expect((await verifyLedger(get().db)).ok).to.equal(true);
+    await get().db.knex('decisions').where({ seq: asked.seq }).update({ query: 'x := data.secrets[_]' });
+    const report = await verifyLedger(get().db);
+    expect(report.ok).to.equal(false);
+    expect(report.firstBad?.seq).to.equal(asked.seq);
+  });
+
   it('rejects a duplicate decision id and still commits the rest of its batch', async () => {
     const first = await ledger.append(decision(1));
     const results = await Promise.allSettled([ledger.append(decision(2)), ledger.append(decision(3, { decision_id: first.decision_id })), ledger.append(decision(4))]);
@@ -266,7 +279,8 @@ forEachBackend('decision ledger', (get, backend) => {
           expect(r.status).to.equal('rejected');
           expect(((r as PromiseRejectedResult).reason as LedgerError).code).to.equal('ledger_unavailable');
         }
-        await own.db.knex('knex_migrations').where('name', 'like', '%decision_ledger%').del();
+        // Re-create the ledger's tables: their first migration and the one that added a column to them.
+        await own.db.knex('knex_migrations').where('name', 'like', '%decision_ledger%').orWhere('name', 'like', '%decision_queries%').del();
         await own.db.knex.schema.dropTable('ledger_checkpoints');
         await own.db.knex.schema.dropTable('ledger_head');
         await migrateLatest(own.db);

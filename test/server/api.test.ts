@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { BACKENDS, type TestDatabase } from '../db/backends.js';
-import { getDecision, listDecisions } from '../../src/decisions/index.js';
-import { timestampNs } from '../../src/decisions/evaluate.js';
+import { getDecision, listDecisions, verifyLedger } from '../../src/decisions/index.js';
+import { replayDecision, timestampNs } from '../../src/decisions/evaluate.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { allowedInput, authHeader, credential, deniedInput, get, post, serve, workspace, type Workspace } from './helpers.js';
 
@@ -95,6 +95,38 @@ describe('decision service HTTP API (SQLite)', function () {
       expect(g.body.result).to.equal(true);
       const root = await post(base, '/v1/data', input(allowedInput()));
       expect((root.body.result as { roles: unknown }).roles).to.deep.equal({ viewer: ['read'], editor: ['read', 'write'] });
+    });
+
+    it('answers ad-hoc queries (/v1/query) with OPA\'s result set, and records each as a decision that replays', async () => {
+      const q = await post(base, '/v1/query', JSON.stringify({ query: 'data.roles[r][_] == "write"; n := input.n + 1', input: { n: 41 } }));
+      expect(q.status).to.equal(200);
+      expect(q.body.result).to.deep.equal([{ n: 42, r: 'editor' }]);
+      const none = await get(base, `/v1/query?q=${encodeURIComponent('data.roles.nobody == 1')}`);
+      expect(none.status).to.equal(200);
+      expect(Object.keys(none.body).sort()).to.deep.equal(['decision_id']);
+      const bare = await get(base, `/v1/query?q=${encodeURIComponent('input.n > 1')}&input=${encodeURIComponent('{"n": 2}')}`);
+      expect(bare.body.result).to.deep.equal([{}]);
+
+      const logged = await getDecision(db.db, q.body.decision_id as string);
+      expect(logged).to.deep.include({ path: '', query: 'data.roles[r][_] == "write"; n := input.n + 1', outcome: 'defined', input: { n: 41 } });
+      expect(logged?.result).to.deep.equal([{ n: 42, r: 'editor' }]);
+      expect((await getDecision(db.db, none.body.decision_id as string))?.outcome).to.equal('undefined');
+      const replay = await replayDecision(db.db, q.body.decision_id as string);
+      expect(replay).to.deep.include({ same: true, outcome: 'defined' });
+      expect(replay.result).to.deep.equal([{ n: 42, r: 'editor' }]);
+      expect((await verifyLedger(db.db)).ok).to.equal(true);
+
+      // A query that does not parse is the caller's mistake: 400 with the place, and nothing logged.
+      const before = (await listDecisions(db.db, {}, { limit: 1 })).decisions[0]?.seq;
+      const bad = await post(base, '/v1/query', JSON.stringify({ query: 'x := ' }));
+      expect(bad.status).to.equal(400);
+      expect(bad.body.message).to.equal('error(s) occurred while parsing query');
+      expect((bad.body.errors as Array<{ location?: unknown }>)[0].location).to.be.an('object');
+      expect((await listDecisions(db.db, {}, { limit: 1 })).decisions[0]?.seq).to.equal(before);
+      expect((await post(base, '/v1/query', JSON.stringify({ input: {} }))).status).to.equal(400);
+      // Only platform security staff run ad-hoc queries.
+      const svc = await credential(db.db, base, { id: 'svc-q', tenant: 't1', roles: ['service'] });
+      expect((await post(base, '/v1/query', JSON.stringify({ query: 'true' }), svc)).status).to.equal(403);
     });
 
     it('gives policies the decision time as time.now_ns, so replays see the same clock', async () => {

@@ -25,7 +25,7 @@ Exit status: 0 same, 2 different, 1 when the replay could not run.`,
       if (flagBool(args, 'json')) {
         printJSON({ decision_id: r.decision.decision_id, revision: r.decision.revision, same: r.same, outcome: r.outcome, logged_outcome: r.decision.outcome, result: r.result, logged_result: r.decision.result, enforcement_points: r.enforcement_points, logged_enforcement_points: r.decision.enforcement_points, reasons: r.reasons, error: r.error });
       } else {
-        console.log(`decision ${r.decision.decision_id} at ${r.decision.timestamp}: ${r.decision.path}`);
+        console.log(`decision ${r.decision.decision_id} at ${r.decision.timestamp}: ${r.decision.query !== undefined ? `query ${r.decision.query}` : r.decision.path}`);
         console.log(`revision ${r.decision.revision}${r.gitCommit ? ` (git ${r.gitCommit})` : ''}`);
         console.log(r.same ? 'SAME: the replay gives the logged decision' : 'DIFFERENT: the replay does not give the logged decision');
         for (const line of r.reasons) console.log(`  ${line}`);

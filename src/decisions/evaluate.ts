@@ -179,8 +179,9 @@ export class DecisionEvaluator {
    * Decides an ad-hoc query (`/v1/query`) and records it like any decision,
    * with path "" and the query text. The result is OPA's result set: one
    * object of variable bindings per solution (empty when undefined). Throws
-   * the engine's RegoError, before anything is recorded, when the query does
-   * not parse or compile: that is the caller's mistake, not a decision.
+   * the engine's CompileError (or RegoError), before anything is recorded,
+   * when the query does not parse or compile: that is the caller's mistake,
+   * not a decision.
    */
   async decideQuery(snapshot: PolicySnapshot, query: string, req: Omit<DecisionRequest, 'path'>): Promise<Decision> {
     const started = req.startedAt ?? hrnow();

@@ -113,16 +113,6 @@ export interface EvaluatorOptions {
   async?: AsyncLedger;
 }
 
-/** What evaluation left for `conclude`. */
-interface Evaluated {
-  decisionId: string;
-  timestamp: string;
-  started: bigint;
-  evalNs: number;
-  result: Value | undefined;
-  failure: RegoError | MaskRuleError | undefined;
-}
-
 interface Held {
   record: DecisionInput;
   resolve(r: LedgerReceipt): void;
@@ -160,19 +150,8 @@ export class DecisionEvaluator {
    * `DecisionEvalError` when evaluation failed (that failure is recorded).
    */
   async decide(snapshot: PolicySnapshot, req: DecisionRequest): Promise<Decision> {
-    const started = req.startedAt ?? hrnow();
-    const decisionId = newDecisionId();
-    const { timestamp, ns } = clock();
-    const evalStart = hrnow();
-    let result: Value | undefined;
-    let failure: RegoError | MaskRuleError | undefined;
-    try {
-      result = snapshot.engine.evalRef(engineRef(req.path), { input: req.input, strict: req.strict, nowNs: ns, limits: req.limits });
-    } catch (e) {
-      if (!(e instanceof RegoError)) throw e;
-      failure = snapshot.relativeError(e);
-    }
-    return this.conclude(snapshot, req, { decisionId, timestamp, started, evalNs: Number(hrnow() - evalStart), result, failure });
+    const ref = engineRef(req.path);
+    return this.decideWith(snapshot, req, (nowNs) => snapshot.engine.evalRef(ref, { input: req.input, strict: req.strict, nowNs, limits: req.limits }));
   }
 
   /**
@@ -184,26 +163,27 @@ export class DecisionEvaluator {
    * not a decision.
    */
   async decideQuery(snapshot: PolicySnapshot, query: string, req: Omit<DecisionRequest, 'path'>): Promise<Decision> {
-    const started = req.startedAt ?? hrnow();
     const prepared = snapshot.engine.prepare(query);
+    return this.decideWith(snapshot, { ...req, path: '', query }, (nowNs) =>
+      solutionsOf(prepared.eval({ input: req.input, strict: req.strict, nowNs, limits: req.limits })));
+  }
+
+  /** Evaluates with `evaluate` (given the decision time), then enforcement points, outcome, masking, the record and the answer. */
+  private async decideWith(snapshot: PolicySnapshot, req: DecisionRequest & { query?: string }, evaluate: (nowNs: bigint) => Value | undefined): Promise<Decision> {
+    const started = req.startedAt ?? hrnow();
     const decisionId = newDecisionId();
     const { timestamp, ns } = clock();
     const evalStart = hrnow();
     let result: Value | undefined;
     let failure: RegoError | MaskRuleError | undefined;
     try {
-      result = solutionsOf(prepared.eval({ input: req.input, strict: req.strict, nowNs: ns, limits: req.limits }));
+      result = evaluate(ns);
     } catch (e) {
       if (!(e instanceof RegoError)) throw e;
       failure = snapshot.relativeError(e);
     }
-    return this.conclude(snapshot, { ...req, path: '', query }, { decisionId, timestamp, started, evalNs: Number(hrnow() - evalStart), result, failure });
-  }
+    const evalNs = Number(hrnow() - evalStart);
 
-  /** After evaluation: enforcement points, outcome, masking, the record, and the answer. */
-  private async conclude(snapshot: PolicySnapshot, req: DecisionRequest & { query?: string }, e: Evaluated): Promise<Decision> {
-    const { decisionId, timestamp, started, evalNs, result } = e;
-    let failure = e.failure;
     // The input as JSON is for the record and the mask only.
     const inputJson = req.input === undefined || (!this.ledger && !snapshot.hasMask) ? undefined : (toJSON(req.input) as Json);
     let resultJson = result === undefined ? undefined : (toJSON(result) as Json);

@@ -42,22 +42,31 @@ function currentSnapshot(state: ServerState): PolicySnapshot {
   throw new HttpError(503, 'internal_error', `no policy snapshot is loaded: ${why}`);
 }
 
-/** Decides one input and keeps the metrics; errors propagate (already logged where possible). */
-async function decide(ctx: Koa.Context, state: ServerState, snapshot: PolicySnapshot, path: string, input: Value | undefined): Promise<Decision> {
-  const who = identityOf(ctx);
-  const started = ctx.state.startedAt as bigint;
+/**
+ * Waits for a decision and keeps its metrics under `label` (the data path);
+ * errors propagate (already logged where possible), counted when they are
+ * an evaluation or a ledger failure.
+ */
+export async function withMetrics(state: ServerState, label: string, started: bigint, pending: Promise<Decision>): Promise<Decision> {
   try {
-    const d = await state.evaluator.decide(snapshot, {
-      path, input, strict: flag(ctx, 'strict-builtin-errors'),
-      caller: who.caller, tenant: who.tenant, environment: who.environment, startedAt: started, limits: state.security.evalLimits,
-    });
-    state.metrics.decided(path, d.outcome, Number(process.hrtime.bigint() - started) / 1e9, d.evalNs / 1e9, d.enforcement_points);
+    const d = await pending;
+    state.metrics.decided(label, d.outcome, Number(process.hrtime.bigint() - started) / 1e9, d.evalNs / 1e9, d.enforcement_points);
     return d;
   } catch (e) {
-    if (e instanceof DecisionEvalError) state.metrics.decided(path, 'error', Number(process.hrtime.bigint() - started) / 1e9, 0, []);
+    if (e instanceof DecisionEvalError) state.metrics.decided(label, 'error', Number(process.hrtime.bigint() - started) / 1e9, 0, []);
     else if (isLedgerError(e)) state.metrics.ledgerFailures.inc();
     throw e;
   }
+}
+
+/** Decides one input and keeps the metrics; errors propagate. */
+function decide(ctx: Koa.Context, state: ServerState, snapshot: PolicySnapshot, path: string, input: Value | undefined): Promise<Decision> {
+  const who = identityOf(ctx);
+  const started = ctx.state.startedAt as bigint;
+  return withMetrics(state, path, started, state.evaluator.decide(snapshot, {
+    path, input, strict: flag(ctx, 'strict-builtin-errors'),
+    caller: who.caller, tenant: who.tenant, environment: who.environment, startedAt: started, limits: state.security.evalLimits,
+  }));
 }
 
 interface Extras {

@@ -7,14 +7,14 @@
  */
 import type Koa from 'koa';
 import { CompileError, RegoError, RObject, stringifyJSON, type Value } from '../../rego/index.js';
-import { DecisionEvalError, type Decision } from '../../decisions/evaluate.js';
-import { isLedgerError } from '../../decisions/index.js';
+import type { Decision } from '../../decisions/evaluate.js';
 import { parseJsonParam } from '../body.js';
 import { HttpError, badRequest } from '../errors.js';
 import { identityOf } from '../identity.js';
 import { flag, param, sendJsonText } from '../json.js';
 import type { Router } from '../router.js';
 import type { ServerState } from '../state.js';
+import { withMetrics } from './data.js';
 
 /** The metrics' path label for ad-hoc queries (data paths never start with "("). */
 const QUERY_LABEL = '(query)';
@@ -27,22 +27,17 @@ async function answer(ctx: Koa.Context, state: ServerState, query: string, input
   const started = ctx.state.startedAt as bigint;
   let d: Decision;
   try {
-    d = await state.evaluator.decideQuery(snapshot, query, {
+    d = await withMetrics(state, QUERY_LABEL, started, state.evaluator.decideQuery(snapshot, query, {
       input, strict: flag(ctx, 'strict-builtin-errors'), caller: who.caller, tenant: who.tenant, environment: who.environment,
       startedAt: started, limits: state.security.evalLimits,
-    });
+    }));
   } catch (e) {
     // A query that does not parse or compile was never evaluated, so it is not a decision.
     const problems = e instanceof CompileError ? e.errors : e instanceof RegoError ? [e] : undefined;
-    if (problems) {
-      const parse = problems.some((p) => p.code === 'rego_parse_error');
-      throw badRequest(`error(s) occurred while ${parse ? 'parsing' : 'compiling'} query`, problems.map((p) => p.toJSON()));
-    }
-    if (e instanceof DecisionEvalError) state.metrics.decided(QUERY_LABEL, 'error', Number(process.hrtime.bigint() - started) / 1e9, 0, []);
-    else if (isLedgerError(e)) state.metrics.ledgerFailures.inc();
-    throw e;
+    if (!problems) throw e;
+    const parse = problems.some((p) => p.code === 'rego_parse_error');
+    throw badRequest(`error(s) occurred while ${parse ? 'parsing' : 'compiling'} query`, problems.map((p) => p.toJSON()));
   }
-  state.metrics.decided(QUERY_LABEL, d.outcome, Number(process.hrtime.bigint() - started) / 1e9, d.evalNs / 1e9, []);
   const body = new RObject();
   body.set('decision_id', d.decision_id);
   if (Array.isArray(d.result) && d.result.length > 0) body.set('result', d.result);
